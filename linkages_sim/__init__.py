@@ -1,0 +1,36 @@
+"""linkages-sim: an agent-based simulator of supplier-distributor win-win dynamics.
+
+The notebook API: `run(scenario_or_path, seed=..., periods=..., customers=...)` returns a
+`RunResult` with tidy DataFrames; `load_scenario(path)` returns an editable, validated scenario.
+Imports are lazy so that the command line starts fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["MarketModel", "RunResult", "Scenario", "ScenarioError", "load_scenario", "run"]
+
+if TYPE_CHECKING:
+    from linkages_sim.api import RunResult, run
+    from linkages_sim.loading import ScenarioError, load_scenario
+    from linkages_sim.model import MarketModel
+    from linkages_sim.scenario import Scenario
+
+_HOMES = {
+    "run": "linkages_sim.api",
+    "RunResult": "linkages_sim.api",
+    "load_scenario": "linkages_sim.loading",
+    "ScenarioError": "linkages_sim.loading",
+    "MarketModel": "linkages_sim.model",
+    "Scenario": "linkages_sim.scenario",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'linkages_sim' has no attribute {name!r}")

@@ -1,0 +1,3 @@
+from linkages_sim.cli import main
+
+main()

@@ -1,0 +1,86 @@
+"""The Python API that notebooks use directly; the CLI is a thin layer over it.
+
+    >>> from linkages_sim import run, load_scenario
+    >>> scenario = load_scenario("scenarios/price_war.yaml")
+    >>> result = run(scenario, seed=7, customers=20_000)
+    >>> result.timeseries.query("level == 'supplier' and metric == 'brand_equity'")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from linkages_sim.loading import load_scenario, validate_scenario
+from linkages_sim.metrics import wide
+from linkages_sim.model import MarketModel
+from linkages_sim.scenario import Scenario
+from linkages_sim.summary import summarise
+
+
+@dataclass
+class RunResult:
+    """A finished run: tidy tables, the summary, and the model itself for inspection."""
+
+    scenario: Scenario
+    seed: int
+    timeseries: pd.DataFrame
+    summary: dict[str, Any]
+    model: MarketModel = field(repr=False)
+
+    @property
+    def wide(self) -> pd.DataFrame:
+        """One row per period, one column per (level, id, metric)."""
+        return wide(self.timeseries)
+
+    @property
+    def ledger(self) -> pd.DataFrame:
+        """Every money transfer of the run: period, payer, payee, kind, amount."""
+        return self.model.ledger.frame()
+
+    def metric(self, level: str, metric: str) -> pd.DataFrame:
+        """One metric as a period x id table, e.g. `result.metric("supplier", "brand_equity")`."""
+        rows = self.timeseries[
+            (self.timeseries["level"] == level) & (self.timeseries["metric"] == metric)
+        ]
+        return rows.pivot(index="period", columns="id", values="value")
+
+
+def with_overrides(
+    scenario: Scenario, periods: int | None = None, customers: int | None = None
+) -> Scenario:
+    """A re-validated copy with the run-size overrides applied. Changing `customers` keeps the
+    market size, so money stays comparable and only the resolution changes."""
+    if periods is None and customers is None:
+        return scenario
+    data = scenario.model_dump()
+    if periods is not None:
+        data["periods"] = periods
+    if customers is not None:
+        data["customers"] = customers
+    return validate_scenario(data, source="command line")
+
+
+def run(
+    scenario_or_path: Scenario | str | Path | None = None,
+    *,
+    seed: int | None = None,
+    periods: int | None = None,
+    customers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Run a scenario (a Scenario, a path, a built-in name, or None for the default)."""
+    scenario = (
+        scenario_or_path
+        if isinstance(scenario_or_path, Scenario)
+        else load_scenario(scenario_or_path)
+    )
+    scenario = with_overrides(scenario, periods, customers)
+    model = MarketModel(scenario, seed=seed)
+    model.run(progress=progress)
+    timeseries = model.timeseries()
+    return RunResult(scenario, model.seed, timeseries, summarise(model, timeseries), model)

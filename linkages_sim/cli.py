@@ -1,0 +1,156 @@
+"""The `linkages` command: a thin layer over the Python API.
+
+Bad input (a missing or malformed scenario, an out-of-range value, an occupied output folder)
+gets one clear message on stderr and exit code 2, never a traceback. Heavy modules are imported
+inside commands so that `linkages --help` starts quickly.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="linkages",
+    help="Simulate supplier-distributor win-win dynamics: contracts, service, trust and the "
+    "prisoner's dilemma.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+BAD_INPUT = 2
+
+
+def fail(message: str) -> typer.Exit:
+    """Print a user-facing error and return the exit to raise (exit code 2)."""
+    for line in message.splitlines():
+        errors.print(f"[bold red]error:[/] {line}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(BAD_INPUT)
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(help="Scenario file or built-in name (default: the built-in `default`)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output folder (default: runs/<name>-<time>).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, help="Random seed (default: the scenario's).")] = None,
+    periods: Annotated[int | None, typer.Option(min=1, help="Number of weekly periods.")] = None,
+    customers: Annotated[
+        int | None, typer.Option(min=10, help="Simulated customers (the market size is kept).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite results in --out.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Run a scenario and write tables, plots, a report and a summary."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from linkages_sim.api import run as run_scenario
+    from linkages_sim.api import with_overrides
+    from linkages_sim.loading import ScenarioError, load_scenario
+    from linkages_sim.outputs import OutputExistsError, default_out_dir, prepare_out_dir, write_run
+
+    try:
+        spec = with_overrides(load_scenario(scenario), periods, customers)
+        target = out or default_out_dir(spec.name)
+        prepare_out_dir(target, force)
+    except (ScenarioError, OutputExistsError) as err:
+        raise fail(str(err)) from None
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("week {task.completed}/{task.total}"),
+        TimeElapsedColumn(), console=errors, disable=quiet, transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task(f"{spec.name}", total=spec.periods)
+        result = run_scenario(spec, seed=seed, progress=lambda p: bar.update(task, completed=p))
+    write_run(result, target, force=force)
+    if not quiet:
+        print_summary(result.summary)
+    console.print(f"results in [bold]{target}[/] (report: {target / 'report.md'})", highlight=False)
+
+
+def print_summary(summary: dict) -> None:
+    from rich.table import Table
+
+    from linkages_sim.report import money, num, pct
+
+    t = Table(title=f"{summary['scenario']} - seed {summary['seed']}, {summary['periods']} weeks")
+    for column in ("", "revenue", "profit", "share", "brand", "retention/yr", "satisfaction"):
+        t.add_column(column, justify="left" if not column else "right", no_wrap=True)
+    for k, v in summary["suppliers"].items():
+        t.add_row(f"supplier {k}", money(v["wholesale_revenue"]), money(v["profit"]),
+                  pct(v["market_share_value"]), num(v["brand_equity_end"]), "", "")  # fmt: skip
+    for k, v in summary["distributors"].items():
+        t.add_row(f"distributor {k}", money(v["retail_revenue"]), money(v["profit"]), "", "",
+                  pct(v["retention_rate_annualised"]), num(v["satisfaction_end"]))  # fmt: skip
+    t.caption = "revenue and profit summed over the run; share = mean value share; brand at end"
+    console.print(t)
+    broken = [k for k, v in summary["contracts"].items() if not v["active_end"]]
+    if broken:
+        console.print(f"relationships broken: {', '.join(broken)}")
+
+
+@app.command()
+def validate(
+    files: Annotated[list[str], typer.Argument(help="Scenario files or built-in names.")],
+) -> None:
+    """Check scenario files; print one line per file, exit 2 if any is invalid."""
+    from linkages_sim.loading import ScenarioError, load_scenario
+
+    bad = 0
+    for name in files:
+        try:
+            spec = load_scenario(name)
+        except ScenarioError as err:
+            bad += 1
+            for line in str(err).splitlines():
+                errors.print(f"[bold red]invalid:[/] {line}", highlight=False)
+            continue
+        console.print(
+            f"[green]ok[/] {name}: {spec.name} ({len(spec.suppliers)} suppliers, "
+            f"{len(spec.distributors)} distributors, {len(spec.stores)} stores, "
+            f"{spec.customers:,} customers, {spec.periods} periods)",
+            highlight=False,
+        )
+    if bad:
+        raise typer.Exit(BAD_INPUT)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in and shipped scenarios."""
+    from rich.table import Table
+
+    from linkages_sim.loading import available_scenarios
+
+    t = Table("name", "origin", "description", "path")
+    for entry in available_scenarios():
+        t.add_row(entry.name, entry.origin, entry.description, str(entry.path))
+    console.print(t)
+
+
+@app.command()
+def strategies() -> None:
+    """List the strategies that contract parties (and workshop players) can use."""
+    from rich.table import Table
+
+    from linkages_sim.strategies import STRATEGIES
+
+    t = Table("name", "description", "memory", "stochastic")
+    for name, cls in STRATEGIES.items():
+        memory = cls.classifier.get("memory_depth")
+        t.add_row(name, cls.description, str(memory), "yes" if cls.classifier.get("stochastic") else "no")
+    console.print(t)
+
+
+def main() -> None:  # pragma: no cover - entry point for `python -m linkages_sim`
+    sys.exit(app())

@@ -1,0 +1,219 @@
+"""The metrics vocabulary and its recording (see docs/metrics.md for each definition).
+
+Metrics are computed once per period from the period's tally and the ledger, stored on the
+agents, and collected with Mesa's DataCollector; `long()` turns them into the tidy table
+`period, level, id, metric, value` that the CLI writes and the API returns.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from mesa.datacollection import DataCollector
+
+from linkages_sim.agents import Distributor, Store, Supplier
+from linkages_sim.strategies import C
+
+if TYPE_CHECKING:
+    from linkages_sim.model import MarketModel
+    from linkages_sim.population import Tally
+
+LEVELS = ("market", "supplier", "distributor", "store", "contract")
+
+MARKET_METRICS = (
+    "customers_prospect", "customers_active", "customers_lapsed", "customer_spend", "units",
+    "shoppers", "went_outside", "new_customers", "won_back", "churned", "churned_silent",
+    "complaints", "dissatisfied", "satisfaction", "price_consistency", "funnel_attention",
+    "funnel_interest", "funnel_desire", "funnel_conviction", "sell_rate_active",
+    "sell_rate_lapsed", "sell_rate_new", "customer_weight",
+)  # fmt: skip
+SUPPLIER_METRICS = (
+    "wholesale_revenue", "production_cost", "profit", "cash", "units", "brand_equity",
+    "market_share_units", "market_share_value", "quality", "data_fit",
+)  # fmt: skip
+DISTRIBUTOR_METRICS = (
+    "retail_revenue", "cogs", "marketing_spend", "service_spend", "training_spend",
+    "occupancy_cost", "profit", "cash", "units", "customers_active", "new_customers",
+    "won_back", "churned", "retention_rate", "defect_share",
+)  # fmt: skip
+STORE_METRICS = (
+    "visitors", "buyers", "conversion_rate", "retail_revenue", "customers_active",
+    "satisfaction", "reputation", "service_level", "staff_training", "complaints",
+    "complaints_resolved", "churned", "churned_silent", "retention_rate", "stockouts",
+)  # fmt: skip
+CONTRACT_METRICS = (
+    "supplier_action", "distributor_action", "supplier_trust", "distributor_trust",
+    "relationship_active",
+)  # fmt: skip
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    """numerator / denominator, NaN when the denominator is zero (undefined, not zero)."""
+    return float(numerator) / float(denominator) if denominator else float("nan")
+
+
+def _reporters(names: tuple[str, ...]) -> dict:
+    return {name: (lambda agent, key=name: agent.metrics[key]) for name in names}
+
+
+class MetricsRecorder:
+    """Computes each period's metrics and collects them with a Mesa DataCollector."""
+
+    def __init__(self, model: MarketModel) -> None:
+        self.model = model
+        self.contract_rows: list[tuple[int, str, str, float]] = []
+        self.collector = DataCollector(
+            model_reporters={
+                name: (lambda model, key=name: model.recorder.metrics[key])
+                for name in MARKET_METRICS
+            },
+            agenttype_reporters={
+                Supplier: _reporters(SUPPLIER_METRICS),
+                Distributor: _reporters(DISTRIBUTOR_METRICS),
+                Store: _reporters(STORE_METRICS),
+            },
+        )
+        self.metrics: dict[str, float] = {}
+        self.periods: list[int] = []
+
+    def record(self, period: int, t: Tally) -> None:
+        m = self.model
+        o, led, units = m.offers, m.ledger, m.units
+        value = units * o.price
+        total_units, total_value = float(units.sum()), float(value.sum())
+        active = int(t.counts[1])
+        self.metrics = {
+            "customers_prospect": int(t.counts[0]),
+            "customers_active": active,
+            "customers_lapsed": int(t.counts[2]),
+            "customer_spend": m.customer_spend,
+            "units": total_units,
+            "shoppers": t.shoppers,
+            "went_outside": t.went_outside,
+            "new_customers": int(t.new.sum()),
+            "won_back": int(t.won_back.sum()),
+            "churned": int(t.churned.sum()),
+            "churned_silent": int(t.churned_silent.sum()),
+            "complaints": int(t.complaints.sum()),
+            "dissatisfied": t.dissatisfied,
+            "satisfaction": ratio(t.satisfaction_active.sum(), active),
+            "price_consistency": ratio(units[o.in_band].sum(), total_units),
+            "funnel_attention": int(t.stages[1]),
+            "funnel_interest": int(t.stages[2]),
+            "funnel_desire": int(t.stages[3]),
+            "funnel_conviction": int(t.stages[4]),
+            "sell_rate_active": ratio(t.buyers_by_state[1], t.shoppers_by_state[1]),
+            "sell_rate_lapsed": ratio(t.buyers_by_state[2], t.shoppers_by_state[2]),
+            "sell_rate_new": ratio(t.buyers_by_state[0], t.shoppers_by_state[0]),
+            "customer_weight": m.customer_weight,
+        }
+        for s in m.suppliers:
+            mine = o.supplier == s.index
+            name = s.account.name
+            s.metrics = {
+                "wholesale_revenue": led.paid(payee=name, kind="wholesale"),
+                "production_cost": led.paid(payer=name, kind="production"),
+                "profit": led.paid(payee=name) - led.paid(payer=name),
+                "cash": s.account.cash,
+                "units": float(units[mine].sum()),
+                "brand_equity": s.brand_equity,
+                "market_share_units": ratio(units[mine].sum(), total_units),
+                "market_share_value": ratio(value[mine].sum(), total_value),
+                "quality": float(o.quality[mine & o.open].mean()) if (mine & o.open).any()
+                else float("nan"),
+                "data_fit": s.data_fit,
+            }
+        for d in m.distributors:
+            mine = o.distributor == d.index
+            stores = [st.index for st in d.stores]
+            name = d.account.name
+            active_start = t.active_start[stores].sum()
+            d.metrics = {
+                "retail_revenue": led.paid(payee=name, kind="retail_sales"),
+                "cogs": led.paid(payer=name, kind="wholesale"),
+                "marketing_spend": led.paid(payer=name, kind="marketing"),
+                "service_spend": led.paid(payer=name, kind="service"),
+                "training_spend": led.paid(payer=name, kind="training"),
+                "occupancy_cost": led.paid(payer=name, kind="occupancy"),
+                "profit": led.paid(payee=name) - led.paid(payer=name),
+                "cash": d.account.cash,
+                "units": float(units[mine].sum()),
+                "customers_active": int(t.active_end[stores].sum()),
+                "new_customers": int(t.new[mine].sum()),
+                "won_back": int(t.won_back[mine].sum()),
+                "churned": int(t.churned[stores].sum()),
+                "retention_rate": 1.0 - ratio(t.churned[stores].sum(), active_start),
+                "defect_share": d.defect_share,
+            }
+        for st in m.stores:
+            k = st.index
+            mine = o.store == k
+            st.metrics = {
+                "visitors": int(t.store_visitors[k]),
+                "buyers": int(t.store_buyers[k]),
+                "conversion_rate": ratio(t.store_buyers[k], t.store_visitors[k]),
+                "retail_revenue": float(value[mine].sum()),
+                "customers_active": int(t.active_end[k]),
+                "satisfaction": ratio(t.satisfaction_active[k], t.active_end[k]),
+                "reputation": st.reputation,
+                "service_level": st.service,
+                "staff_training": st.training,
+                "complaints": int(t.complaints[k]),
+                "complaints_resolved": int(t.resolved[k]),
+                "churned": int(t.churned[k]),
+                "churned_silent": int(t.churned_silent[k]),
+                "retention_rate": 1.0 - ratio(t.churned[k], t.active_start[k]),
+                "stockouts": int(t.stockouts[mine].sum()),
+            }
+        for r in m.relationships:
+            values = (
+                float(r.supplier_action == C), float(r.distributor_action == C),
+                r.supplier_trust, r.distributor_trust, float(r.active),
+            )  # fmt: skip
+            self.contract_rows.extend(
+                (period, r.key, name, v) for name, v in zip(CONTRACT_METRICS, values, strict=True)
+            )
+        self.periods.append(period)
+        self.collector.collect(m)
+
+    def long(self) -> pd.DataFrame:
+        """Every metric of every period as a tidy long table."""
+        if not self.periods:
+            return pd.DataFrame(columns=["period", "level", "id", "metric", "value"])
+        market = self.collector.get_model_vars_dataframe().reset_index(drop=True)
+        market.insert(0, "period", self.periods)
+        frames = [
+            market.melt(id_vars="period", var_name="metric").assign(level="market", id="market")
+        ]
+        names = {a.unique_id: a.name for a in self.model.agents if hasattr(a, "name")}
+        for level, cls in (("supplier", Supplier), ("distributor", Distributor), ("store", Store)):
+            wide = self.collector.get_agenttype_vars_dataframe(cls).reset_index()
+            steps = sorted(wide["Step"].unique())
+            wide["period"] = wide["Step"].map(dict(zip(steps, self.periods, strict=True)))
+            wide["id"] = wide["AgentID"].map(names)
+            long = wide.drop(columns=["Step", "AgentID"]).melt(
+                id_vars=["period", "id"], var_name="metric"
+            )
+            frames.append(long.assign(level=level))
+        frames.append(
+            pd.DataFrame(self.contract_rows, columns=["period", "id", "metric", "value"]).assign(
+                level="contract"
+            )
+        )
+        table = pd.concat(frames, ignore_index=True)[["period", "level", "id", "metric", "value"]]
+        table["value"] = table["value"].astype(np.float64)
+        table["level"] = pd.Categorical(table["level"], categories=LEVELS, ordered=True)
+        table = table.sort_values(["level", "id", "metric", "period"], kind="stable")
+        table["level"] = table["level"].astype(str)
+        return table.reset_index(drop=True)
+
+
+
+def wide(timeseries: pd.DataFrame) -> pd.DataFrame:
+    """One row per period, one column per (level, id, metric): the view notebooks plot from."""
+    table = timeseries.pivot_table(
+        index="period", columns=["level", "id", "metric"], values="value", dropna=False
+    )
+    return table.sort_index(axis=1)

@@ -1,0 +1,243 @@
+"""Customers as arrays: one Mesa agent per segment owns its customers' state (struct of arrays).
+
+A market has 10^5-10^7 customers, far too many for one Python object each (DESIGN 2). The
+segment agent holds their state in numpy arrays and changes it only through the numba kernels;
+aggregates for the firms come from `np.bincount`, never from a Python loop over customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from linkages_sim import kernels
+from linkages_sim.kernels import codes
+from linkages_sim.offers import Offers
+from linkages_sim.rng import Purpose, Streams
+from linkages_sim.scenario import Funnel, Market, MapSpec, Segment
+
+if TYPE_CHECKING:
+    from linkages_sim.model import MarketModel
+
+STATE_NAMES = {codes.PROSPECT: "prospect", codes.ACTIVE: "active", codes.LAPSED: "lapsed"}
+
+
+@dataclass
+class Tally:
+    """What one segment's customers did in one period, aggregated per offer and per store."""
+
+    visitors: np.ndarray  # per offer: shoppers who chose it (visited the store for it)
+    buyers: np.ndarray  # per offer: purchases
+    new: np.ndarray  # per offer: first purchases of prospects (acquisitions)
+    won_back: np.ndarray  # per offer: purchases by lapsed customers (win-backs)
+    stockouts: np.ndarray  # per offer
+    satisfaction_of_buyers: np.ndarray  # per offer: sum of buyers' satisfaction
+    store_visitors: np.ndarray  # per store: shoppers who chose one of its offers
+    store_buyers: np.ndarray  # per store
+    active_start: np.ndarray  # per store: active customers at the start of the period
+    active_end: np.ndarray  # per store: active customers at the end
+    satisfaction_active: np.ndarray  # per store: sum of satisfaction of active customers (end)
+    complaints: np.ndarray  # per store
+    resolved: np.ndarray  # per store
+    churned: np.ndarray  # per store
+    churned_silent: np.ndarray  # per store
+    went_outside: int  # shoppers who chose the outside option
+    shoppers: int
+    shoppers_by_state: np.ndarray  # prospects, active, lapsed who shopped this period
+    buyers_by_state: np.ndarray  # ... and who bought
+    dissatisfied: int  # customers whose experience fell short by more than the threshold
+    counts: np.ndarray  # prospects, active, lapsed at the end of the period
+    stages: np.ndarray  # non-active customers per funnel stage at the end
+
+
+class CustomerSegment(mesa.Agent):
+    """All customers of one segment, as arrays."""
+
+    def __init__(
+        self, model: MarketModel, spec: Segment, index: int, size: int, streams: Streams
+    ) -> None:
+        super().__init__(model)
+        self.spec = spec
+        self.index = index
+        self.name = spec.id
+        self.size = size
+        self.n_stores = len(model.spec.stores)
+        self.streams = streams
+        n = size
+        self.x, self.y = self._place_homes(model.spec.map)
+        self.state = np.full(n, codes.PROSPECT, dtype=np.int8)
+        self.stage = np.zeros(n, dtype=np.int8)
+        self.store = np.full(n, -1, dtype=np.int64)
+        self.brand = np.full(n, -1, dtype=np.int64)
+        self.satisfaction = np.zeros(n)
+        self.expectation = np.full(n, spec.expectation)
+        self.tenure = np.zeros(n, dtype=np.int64)
+        self.complained = np.zeros(n, dtype=np.bool_)
+        # per-period outputs, reused
+        self.choice = np.full(n, codes.NOT_SHOPPING, dtype=np.int64)
+        self.outcome = np.zeros(n, dtype=np.int8)
+        self.event = np.zeros(n, dtype=np.int8)
+        self.disconfirmation = np.full(n, np.nan)
+        self._active_start = np.zeros(0)
+        self._state_before = self.state.copy()
+
+    # --- set-up -----------------------------------------------------------------------------
+
+    def _place_homes(self, area: MapSpec) -> tuple[np.ndarray, np.ndarray]:
+        rng = self.streams.generator(Purpose.HOMES, 0, self.index)
+        weights = np.array([c.weight for c in self.spec.centres])
+        centre = rng.choice(len(weights), size=self.size, p=weights / weights.sum())
+        cx = np.array([c.x for c in self.spec.centres])[centre]
+        cy = np.array([c.y for c in self.spec.centres])[centre]
+        x = np.clip(cx + self.spec.spread_km * rng.standard_normal(self.size), 0, area.width_km)
+        y = np.clip(cy + self.spec.spread_km * rng.standard_normal(self.size), 0, area.height_km)
+        return x, y
+
+    def initialise(self, offers: Offers, reference_price: float) -> None:
+        """Draw who is active, lapsed or a prospect; active customers get a store and a brand
+        chosen by the same logit as shoppers (without the outside option)."""
+        rng = self.streams.generator(Purpose.INITIAL_STATE, 0, self.index)
+        u = rng.random(self.size)
+        active = u < self.spec.initial_active
+        lapsed = ~active & (u < self.spec.initial_active + self.spec.initial_lapsed)
+        self.state[active] = codes.ACTIVE
+        self.state[lapsed] = codes.LAPSED
+        self.stage[:] = rng.integers(codes.UNAWARE, codes.CONVICTION, self.size)
+        self.stage[active] = codes.UNAWARE
+        self.satisfaction[active] = 0.05
+        everyone = np.full(self.size, codes.ACTIVE, dtype=np.int8)
+        u_choice = self.streams.uniform(Purpose.INITIAL_CHOICE, 0, self.index, self.size)
+        t = self.spec.tastes
+        kernels.choose(
+            self.x, self.y, everyone, self.stage, self.store, self.brand,
+            np.zeros(self.size), u_choice, 1.0, offers.x, offers.y, offers.store,
+            offers.supplier, offers.value(t, reference_price), offers.open,
+            t.distance_decay, 0.0, 0.0, 0.0, -50.0, self.choice,
+        )  # fmt: skip
+        chose = active & (self.choice >= 0)
+        self.store[chose] = offers.store[self.choice[chose]]
+        self.brand[chose] = offers.supplier[self.choice[chose]]
+        self.state[active & ~chose] = codes.PROSPECT  # no open offer: nobody can be a customer
+
+    # --- one period (DESIGN 3.3-3.6) ----------------------------------------------------------
+
+    def advance_funnel(self, period: int, p_prospect: np.ndarray, p_lapsed: np.ndarray) -> None:
+        u = self.streams.uniform(Purpose.FUNNEL, period, self.index, self.size)
+        kernels.advance_funnel(self.state, self.stage, u, p_prospect, p_lapsed)
+
+    def shop(self, period: int, offers: Offers, market: Market, funnel: Funnel) -> None:
+        """Choose among offers, then resolve each trip: stock, sale, experience, satisfaction."""
+        n, i, s = self.size, self.index, self.streams
+        t = self.spec.tastes
+        active = self.state == codes.ACTIVE
+        self._active_start = np.bincount(self.store[active], minlength=self.n_stores)
+        self._state_before = self.state.copy()
+        kernels.choose(
+            self.x, self.y, self.state, self.stage, self.store, self.brand,
+            s.uniform(Purpose.SHOP, period, i, n), s.uniform(Purpose.CHOICE, period, i, n),
+            self.spec.shop_probability, offers.x, offers.y, offers.store, offers.supplier,
+            offers.value(t, market.reference_price), offers.open, t.distance_decay,
+            t.store_loyalty, t.brand_loyalty, t.lapsed_affinity, self.spec.outside_utility,
+            self.choice,
+        )  # fmt: skip
+        kernels.serve(
+            self.choice, self.state, self.stage, self.store, self.brand, self.satisfaction,
+            self.expectation, self.tenure, self.complained,
+            s.uniform(Purpose.STOCK, period, i, n), s.uniform(Purpose.CLOSE, period, i, n),
+            s.normal(Purpose.EXPERIENCE, period, i, n), offers.fill, offers.close,
+            offers.experience(market), offers.store, offers.supplier,
+            market.stockout_experience, market.experience_noise,
+            self.spec.satisfaction_adaptation, self.spec.expectation_drift,
+            self.spec.expectation_anchoring, self.spec.expectation, funnel.fallback_stage,
+            self.outcome, self.disconfirmation,
+        )  # fmt: skip
+
+    def after_sales(self, period: int, store_recovery: np.ndarray) -> None:
+        """Complaints (rare), service recovery, and churn to lapsed."""
+        n, i, s, spec = self.size, self.index, self.streams, self.spec
+        kernels.complain_and_churn(
+            self.state, self.stage, self.store, self.satisfaction, self.complained,
+            self.disconfirmation, s.uniform(Purpose.COMPLAIN, period, i, n),
+            s.uniform(Purpose.RECOVER, period, i, n), s.uniform(Purpose.CHURN, period, i, n),
+            spec.complain_probability, spec.complain_threshold, store_recovery,
+            self.model.spec.market.recovery_boost, spec.churn_base, spec.churn_sensitivity,
+            self.event,
+        )  # fmt: skip
+
+    # --- aggregation ------------------------------------------------------------------------
+
+    def tally(self, offers: Offers) -> Tally:
+        n_stores = self.n_stores
+        m = len(offers)
+        chose = self.choice >= 0
+        visited = self.choice[chose]
+        bought_mask = np.isin(self.outcome, (codes.BOUGHT, codes.BOUGHT_NEW, codes.BOUGHT_WON_BACK))
+        bought = self.choice[bought_mask]
+
+        def per_offer(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(self.choice[mask], minlength=m)
+
+        def per_store(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+            w = None if weights is None else weights[mask]
+            return np.bincount(self.store[mask], weights=w, minlength=n_stores)
+
+        active = self.state == codes.ACTIVE
+        ev = self.event
+        non_active_stages = self.stage[~active]
+        with np.errstate(invalid="ignore"):
+            dissatisfied = int(np.sum(self.disconfirmation < -self.spec.complain_threshold))
+        return Tally(
+            visitors=np.bincount(visited, minlength=m),
+            buyers=np.bincount(bought, minlength=m),
+            new=per_offer(self.outcome == codes.BOUGHT_NEW),
+            won_back=per_offer(self.outcome == codes.BOUGHT_WON_BACK),
+            stockouts=per_offer(self.outcome == codes.STOCKOUT),
+            satisfaction_of_buyers=np.bincount(
+                bought, weights=self.satisfaction[bought_mask], minlength=m
+            ),
+            store_visitors=np.bincount(offers.store[visited], minlength=n_stores),
+            store_buyers=np.bincount(offers.store[bought], minlength=n_stores),
+            active_start=self._active_start,
+            active_end=per_store(active),
+            satisfaction_active=per_store(active, self.satisfaction),
+            complaints=per_store((ev & codes.COMPLAINED) > 0),
+            resolved=per_store((ev & codes.RESOLVED) > 0),
+            churned=per_store((ev & codes.CHURNED) > 0),
+            churned_silent=per_store((ev & codes.SILENT) > 0),
+            went_outside=int(np.sum(self.outcome == codes.WENT_OUTSIDE)),
+            shoppers=int(np.sum(self.choice != codes.NOT_SHOPPING)),
+            shoppers_by_state=np.bincount(
+                self._state_before[self.choice != codes.NOT_SHOPPING], minlength=3
+            ),
+            buyers_by_state=np.bincount(self._state_before[bought_mask], minlength=3),
+            dissatisfied=dissatisfied,
+            counts=np.bincount(self.state, minlength=3),
+            stages=np.bincount(non_active_stages, minlength=codes.CONVICTION + 1),
+        )
+
+    # --- teaching -----------------------------------------------------------------------------
+
+    def sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        """A random sample of individual customers, materialised as rows (for pictures and
+        teaching; the simulation itself never needs them)."""
+        idx = np.sort(rng.choice(self.size, size=min(n, self.size), replace=False))
+        return pd.DataFrame(
+            {
+                "segment": self.name,
+                "customer": idx,
+                "x_km": self.x[idx],
+                "y_km": self.y[idx],
+                "state": [STATE_NAMES[int(v)] for v in self.state[idx]],
+                "funnel_stage": self.stage[idx],
+                "store": self.store[idx],
+                "brand": self.brand[idx],
+                "satisfaction": self.satisfaction[idx],
+                "expectation": self.expectation[idx],
+                "tenure": self.tenure[idx],
+                "complained": self.complained[idx],
+            }
+        )

@@ -1,0 +1,104 @@
+"""The one-page run report (report.md): what was run, the headline figures, the plots, and what
+happened to each relationship."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from linkages_sim.api import RunResult
+
+
+def money(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:,.0f}"
+
+
+def pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.1f}%"
+
+
+def num(x: float | None, digits: int = 3) -> str:
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_report(result: RunResult, plots: list[Path], out: Path) -> str:
+    s = result.summary
+    mk = s["market"]
+    parts = [
+        f"# linkages-sim report: {s['scenario']}",
+        "",
+        s["description"] or "",
+        "",
+        f"Seed {s['seed']}, {s['periods']} weekly periods, {s['customers']:,} simulated customers "
+        f"standing for a market of {s['market_size']:,}.",
+        "",
+        "## Market",
+        "",
+        table(
+            ["customer spend", "channel profit", "active customers (start -> end)", "new",
+             "won back", "churned", "silent share of churn", "price consistency"],
+            [[money(mk["customer_spend"]), money(mk["channel_profit"]),
+              f"{mk['customers_active_start']:,} -> {mk['customers_active_end']:,}",
+              f"{mk['new_customers']:,}", f"{mk['won_back']:,}", f"{mk['churned']:,}",
+              pct(mk["silent_share_of_churn"]), pct(mk["price_consistency"])]],
+        ),
+        "",
+        "## Suppliers",
+        "",
+        table(
+            ["supplier", "wholesale revenue", "profit", "share (units)", "share (value)",
+             "brand equity (start -> end)"],
+            [[k, money(v["wholesale_revenue"]), money(v["profit"]), pct(v["market_share_units"]),
+              pct(v["market_share_value"]),
+              f"{num(v['brand_equity_start'])} -> {num(v['brand_equity_end'])}"]
+             for k, v in s["suppliers"].items()],
+        ),
+        "",
+        "## Distributors",
+        "",
+        table(
+            ["distributor", "retail revenue", "profit", "weekly retention", "annualised retention",
+             "active customers (end)", "satisfaction (end)"],
+            [[k, money(v["retail_revenue"]), money(v["profit"]), pct(v["retention_rate_weekly"]),
+              pct(v["retention_rate_annualised"]), f"{v['customers_active_end']:,}",
+              num(v["satisfaction_end"])]
+             for k, v in s["distributors"].items()],
+        ),
+        "",
+        "## Relationships",
+        "",
+        "Moves at each review (C = met the other's expectations, D = defected).",
+        "",
+        table(
+            ["contract", "strategies (supplier / distributor)", "supplier moves",
+             "distributor moves", "trust (supplier / distributor)", "status"],
+            [[k, f"{v['supplier_strategy']} / {v['distributor_strategy']}",
+              f"`{v['supplier_moves']}`", f"`{v['distributor_moves']}`",
+              f"{num(v['supplier_trust_end'], 2)} / {num(v['distributor_trust_end'], 2)}",
+              "active" if v["active_end"] else f"**broken at week {v['broke_at_period']}**"]
+             for k, v in s["contracts"].items()],
+        ),
+        "",
+        "## Figures",
+        "",
+    ]  # fmt: skip
+    for plot in plots:
+        parts += [f"![{plot.stem}]({plot.relative_to(out).as_posix()})", ""]
+    parts += [
+        "## Checks",
+        "",
+        "Every period the model asserted that prospect + active + lapsed customers equal the "
+        "population, that customer spend equals distributors' retail revenue, and that every "
+        "account's cash change equals its ledger flows (`ledger.csv`).",
+        "",
+        "Definitions of every metric: `docs/metrics.md`.",
+        "",
+    ]
+    return "\n".join(parts)

@@ -1,0 +1,409 @@
+"""Scenario schema: the validated description of a market, its agents and its contracts.
+
+Configuration is data, validated once at the edge (here); the simulation core never re-checks it.
+Every field documents its unit and valid range; `docs/scenarios.md` is the reference for users.
+Money is in currency units per period (a week by default) unless a field says otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from linkages_sim.strategies import STRATEGIES
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+"""A level or share on the 0-1 scale."""
+Money = Annotated[float, Field(ge=0.0)]
+"""A non-negative amount of money (currency units)."""
+
+
+class Strict(BaseModel):
+    """Base for every schema model: unknown keys are errors, assignments are re-validated."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Location(Strict):
+    """A point on the map, in km from its lower-left corner."""
+
+    x: float = Field(ge=0.0, description="km east of the map's west edge")
+    y: float = Field(ge=0.0, description="km north of the map's south edge")
+
+
+class MapSpec(Strict):
+    """The rectangle where stores and customers live."""
+
+    width_km: float = Field(20.0, gt=0.0, le=10_000.0, description="map width, km")
+    height_km: float = Field(20.0, gt=0.0, le=10_000.0, description="map height, km")
+
+
+class SupplierDefection(Strict):
+    """What a supplier that defects does (DESIGN 3.2): cuts quality, supply and cost."""
+
+    quality_cut: Unit = Field(0.15, description="fractional cut of product quality")
+    fill_rate_cut: Unit = Field(0.08, description="absolute cut of the fill rate")
+    cost_saving: Unit = Field(0.10, description="fractional saving on the unit cost")
+
+
+class Supplier(Strict):
+    """The "big company": a brand whose products distributors sell (seed slides 8-12)."""
+
+    id: str = Field(min_length=1, description="unique identifier")
+    name: str | None = Field(None, description="display name (defaults to id)")
+    brand_equity: Unit = Field(0.6, description="initial brand equity, 0-1")
+    quality: Unit = Field(0.7, description="product quality when cooperating, 0-1")
+    unit_cost: Money = Field(40.0, description="production cost per unit")
+    wholesale_price: float = Field(60.0, gt=0.0, description="price a distributor pays per unit")
+    rrp: float = Field(100.0, gt=0.0, description="recommended retail price per unit")
+    fill_rate: Unit = Field(0.97, description="probability an order is in stock when cooperating")
+    new_product_every: int = Field(
+        13, ge=0, description="periods between new products when cooperating; 0 = never"
+    )
+    new_product_cost: Money = Field(20_000.0, description="development cost of one new product")
+    fixed_cost: Money = Field(30_000.0, description="fixed cost per period")
+    cash: float = Field(1_000_000.0, description="opening cash")
+    defection: SupplierDefection = Field(default_factory=SupplierDefection)
+
+    @model_validator(mode="after")
+    def _margin(self) -> Self:
+        if self.rrp <= self.wholesale_price:
+            raise ValueError(
+                f"rrp ({self.rrp:g}) must exceed wholesale_price ({self.wholesale_price:g}) "
+                "so that a distributor can earn a margin"
+            )
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class DistributorDefection(Strict):
+    """What a distributor that defects does (DESIGN 3.2): discounts, skimps, withholds data."""
+
+    discount: float = Field(0.15, ge=0.0, le=0.9, description="price cut below RRP, fraction")
+    service_cut: Unit = Field(0.5, description="fractional cut of service spend")
+    training_cut: Unit = Field(0.5, description="fractional cut of staff-training spend")
+    withhold_data: bool = Field(True, description="stop sharing customers' buying habits")
+
+
+class Distributor(Strict):
+    """A firm that owns stores and sells suppliers' products to customers."""
+
+    id: str = Field(min_length=1)
+    name: str | None = None
+    cash: float = Field(500_000.0, description="opening cash")
+    marketing_per_period: Money = Field(4_000.0, description="marketing spend per period")
+    service_spend_per_store: Money = Field(
+        2_000.0, description="service spend per store per period when cooperating"
+    )
+    training_per_store: Money = Field(
+        600.0, description="staff-training spend per store per period when cooperating"
+    )
+    shares_data: bool = Field(True, description="shares buying-habit data when cooperating")
+    defection: DistributorDefection = Field(default_factory=DistributorDefection)
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class Store(Strict):
+    """A retail outlet of a distributor; its levers are the seed's retail experience (slides 21-43)."""
+
+    id: str = Field(min_length=1)
+    distributor: str = Field(description="id of the owning distributor")
+    location: Location
+    service_level: Unit = Field(0.65, description="service quality at the standard spend, 0-1")
+    staff_training: Unit = Field(0.6, description="initial and target staff training, 0-1")
+    layout: Unit = Field(0.6, description="layout quality (queues, lighting, browsing), 0-1")
+    reputation: Unit = Field(0.6, description="initial store reputation, 0-1")
+    greeting_time_s: float = Field(
+        40.0, ge=0.0, le=3_600.0, description="mean seconds before staff greet a customer"
+    )
+    occupancy_cost: Money = Field(5_000.0, description="rent and running cost per period")
+
+
+class Trust(Strict):
+    """Trust in a contract: rises slowly when expectations are met, falls fast when not."""
+
+    initial: Unit = Field(0.7, description="opening trust, 0-1")
+    gain: Unit = Field(0.10, description="share of the gap to 1 recovered per met review")
+    loss: Unit = Field(0.35, description="share of trust lost per breached review")
+    break_below: Unit = Field(
+        0.2, description="the distributor drops the brand when its trust falls below this"
+    )
+
+
+class Contract(Strict):
+    """A supplier-distributor relationship played as a repeated game (seed slides 8-13)."""
+
+    id: str | None = Field(None, description="identifier (defaults to supplier-distributor)")
+    supplier: str
+    distributor: str
+    supplier_strategy: str = Field("tft", description="strategy name (`linkages strategies`)")
+    distributor_strategy: str = Field("tft", description="strategy name (`linkages strategies`)")
+    review_every: int = Field(4, ge=1, le=520, description="periods between relationship reviews")
+    price_band: float = Field(0.05, ge=0.0, le=0.5, description="allowed deviation from RRP")
+    monitoring_error: float = Field(
+        0.0, ge=0.0, le=0.5, description="probability a review misreads the other's action"
+    )
+    trust: Trust = Field(default_factory=Trust)
+
+    @model_validator(mode="after")
+    def _strategies_exist(self) -> Self:
+        for side in ("supplier_strategy", "distributor_strategy"):
+            name = getattr(self, side)
+            if name not in STRATEGIES:
+                valid = ", ".join(sorted(STRATEGIES))
+                raise ValueError(f"{side}: unknown strategy '{name}'; valid: {valid}")
+        return self
+
+    @property
+    def key(self) -> str:
+        return self.id or f"{self.supplier}-{self.distributor}"
+
+
+class Centre(Strict):
+    """A cluster of a segment's homes (a district)."""
+
+    x: float = Field(ge=0.0, description="km")
+    y: float = Field(ge=0.0, description="km")
+    weight: float = Field(1.0, gt=0.0, description="relative share of the segment living here")
+
+
+class Tastes(Strict):
+    """Multinomial-logit utility weights of a segment (DESIGN 3.4)."""
+
+    quality: float = Field(3.0, ge=0.0, description="utility per unit of quality")
+    brand: float = Field(1.5, ge=0.0, description="utility per unit of brand equity")
+    price: float = Field(3.0, ge=0.0, description="price sensitivity: utility per log(price/ref)")
+    service: float = Field(2.0, ge=0.0, description="utility per unit of store service")
+    layout: float = Field(0.5, ge=0.0, description="utility per unit of layout quality")
+    reputation: float = Field(1.0, ge=0.0, description="utility per unit of store reputation")
+    distance_decay: float = Field(
+        2.0, ge=0.0, le=5.0, description="Huff exponent: utility -lambda*log(1 + d/1km)"
+    )
+    store_loyalty: float = Field(3.6, ge=0.0, description="bonus for an active customer's store")
+    brand_loyalty: float = Field(2.2, ge=0.0, description="bonus for an active customer's brand")
+    lapsed_affinity: float = Field(
+        1.3,
+        ge=-10.0,
+        le=10.0,
+        description="utility lapsed customers still attach to inside offers, relative to new "
+        "ones (Farris et al.: lapsed buy more readily than new, less than active)",
+    )
+
+
+class Segment(Strict):
+    """A customer segment: where its customers live, what they value, how they react."""
+
+    id: str = Field(min_length=1)
+    share: float = Field(gt=0.0, le=1.0, description="share of all customers")
+    centres: list[Centre] = Field(min_length=1, description="districts where customers live")
+    spread_km: float = Field(3.0, gt=0.0, description="std. deviation of homes around a centre")
+    initial_active: Unit = Field(0.35, description="share active (buying) at the start")
+    initial_lapsed: Unit = Field(0.10, description="share lapsed (former customers) at the start")
+    shop_probability: Unit = Field(0.5, description="chance an active customer shops per period")
+    units_per_purchase: float = Field(1.0, gt=0.0, description="units bought per purchase")
+    tastes: Tastes = Field(default_factory=Tastes)
+    outside_utility: float = Field(
+        1.0, ge=-20.0, le=20.0, description="utility of buying nothing / elsewhere"
+    )
+    expectation: Unit = Field(0.6, description="initial expectation of the experience, 0-1")
+    satisfaction_adaptation: Unit = Field(
+        0.3, description="weight of the latest disconfirmation in satisfaction"
+    )
+    expectation_drift: Unit = Field(
+        0.05, description="weight of the latest experience in expectation (rising expectations)"
+    )
+    expectation_anchoring: Unit = Field(
+        0.05, description="pull of expectation back toward the segment's norm per period"
+    )
+    complain_probability: Unit = Field(
+        0.037, description="chance a dissatisfied customer complains (TARP: about 1 in 27)"
+    )
+    complain_threshold: float = Field(
+        0.05, ge=0.0, le=1.0, description="disconfirmation below -threshold is dissatisfying"
+    )
+    churn_base: Unit = Field(0.003, description="churn hazard per period when satisfied")
+    churn_sensitivity: float = Field(
+        0.6, ge=0.0, le=20.0, description="extra hazard per unit of dissatisfaction"
+    )
+    winback_responsiveness: float = Field(
+        0.3, gt=0.0, le=1.0, description="funnel effectiveness for lapsed vs new customers"
+    )
+
+    @model_validator(mode="after")
+    def _initial_shares(self) -> Self:
+        if self.initial_active + self.initial_lapsed > 1.0 + 1e-9:
+            raise ValueError(
+                f"initial_active + initial_lapsed = "
+                f"{self.initial_active + self.initial_lapsed:g} must be <= 1"
+            )
+        return self
+
+
+class Funnel(Strict):
+    """Acquisition funnel (seed slide 33): attention -> interest -> desire -> conviction -> action."""
+
+    cost_per_contact: float = Field(
+        0.5, gt=0.0, description="marketing money per customer contact (reach)"
+    )
+    interest: Unit = Field(0.25, description="base chance per period: attention -> interest")
+    desire: Unit = Field(0.25, description="base chance per period: interest -> desire")
+    conviction: Unit = Field(0.35, description="base chance per period: desire -> conviction")
+    fallback_stage: int = Field(
+        1, ge=0, le=3, description="stage a convinced shopper returns to when they do not buy"
+    )
+
+
+class Market(Strict):
+    """Market-wide mechanisms: experience, service recovery, brand and reputation dynamics."""
+
+    reference_price: float = Field(100.0, gt=0.0, description="customers' reference price")
+    greeting_standard_s: float = Field(
+        30.0, gt=0.0, description="SMART greeting standard, seconds (seed slide 57)"
+    )
+    experience_noise: float = Field(0.08, ge=0.0, le=1.0, description="std. dev. of experience")
+    experience_quality: float = Field(0.4, ge=0.0, description="weight of quality in experience")
+    experience_service: float = Field(0.4, ge=0.0, description="weight of service in experience")
+    experience_value: float = Field(0.2, ge=0.0, description="weight of value for money")
+    stockout_experience: Unit = Field(0.15, description="experience of finding no stock")
+    close_base: Unit = Field(0.55, description="chance an untrained store closes a sale")
+    close_training: Unit = Field(0.40, description="extra close chance from full training")
+    recovery_base: Unit = Field(0.3, description="chance a complaint is resolved, untrained")
+    recovery_training: Unit = Field(0.5, description="extra resolution chance from training")
+    recovery_boost: float = Field(
+        0.15, ge=0.0, le=1.0, description="satisfaction after a resolved complaint"
+    )
+    service_spend_elasticity: float = Field(
+        0.5, ge=0.0, le=2.0, description="service level ~ (spend / standard spend)^elasticity"
+    )
+    training_adjustment: Unit = Field(0.1, description="per-period move of training to target")
+    brand_adjustment: Unit = Field(0.05, description="per-period move of brand to its target")
+    price_inconsistency_penalty: float = Field(
+        0.6, ge=0.0, le=5.0, description="brand target lost per unit of off-band sales share"
+    )
+    reputation_adjustment: Unit = Field(0.08, description="per-period move of reputation")
+    data_fit_adjustment: Unit = Field(
+        0.05, description="per-period move of product-customer fit toward data shared"
+    )
+    data_fit_weight: Unit = Field(0.15, description="share of quality that depends on fit")
+    new_product_boost: Unit = Field(0.08, description="quality lift of a new product")
+    new_product_decay: Unit = Field(0.05, description="per-period decay of the new-product lift")
+
+    @model_validator(mode="after")
+    def _experience_weights(self) -> Self:
+        if self.experience_quality + self.experience_service + self.experience_value <= 0:
+            raise ValueError("experience weights must not all be zero")
+        return self
+
+
+class Scenario(Strict):
+    """A whole market: agents, contracts, customer segments and run settings."""
+
+    name: str = Field("scenario", min_length=1, description="short name used in output folders")
+    description: str = Field("", description="one line shown by `linkages scenarios`")
+    periods: int = Field(52, ge=1, le=10_000, description="number of periods (weeks)")
+    customers: int = Field(100_000, ge=10, le=100_000_000, description="customers in the market")
+    market_size: int | None = Field(
+        None,
+        ge=1,
+        description="real customers the simulated ones stand for (default: customers); money "
+        "and units scale by market_size / customers, so --customers changes resolution only",
+    )
+    seed: int = Field(42, ge=0, le=2**63 - 1, description="default random seed")
+    map: MapSpec = Field(default_factory=MapSpec)
+    market: Market = Field(default_factory=Market)
+    funnel: Funnel = Field(default_factory=Funnel)
+    suppliers: list[Supplier] = Field(min_length=1)
+    distributors: list[Distributor] = Field(min_length=1)
+    stores: list[Store] = Field(min_length=1)
+    contracts: list[Contract] = Field(min_length=1)
+    segments: list[Segment] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Self:
+        if self.market_size is None:
+            self.__dict__["market_size"] = self.customers  # no re-validation
+        _unique(self.suppliers, "suppliers")
+        _unique(self.distributors, "distributors")
+        _unique(self.stores, "stores")
+        _unique(self.segments, "segments")
+        suppliers = {s.id for s in self.suppliers}
+        distributors = {d.id for d in self.distributors}
+        for i, store in enumerate(self.stores):
+            if store.distributor not in distributors:
+                raise _located(
+                    f"stores[{i}].distributor",
+                    f"unknown distributor '{store.distributor}'; known: {_names(distributors)}",
+                )
+            for axis, limit in (("x", self.map.width_km), ("y", self.map.height_km)):
+                if getattr(store.location, axis) > limit:
+                    raise _located(
+                        f"stores[{i}].location.{axis}",
+                        f"must be <= the map's size ({limit:g} km)",
+                    )
+        pairs: dict[tuple[str, str], int] = {}
+        for i, c in enumerate(self.contracts):
+            if c.supplier not in suppliers:
+                raise _located(
+                    f"contracts[{i}].supplier",
+                    f"unknown supplier '{c.supplier}'; known: {_names(suppliers)}",
+                )
+            if c.distributor not in distributors:
+                raise _located(
+                    f"contracts[{i}].distributor",
+                    f"unknown distributor '{c.distributor}'; known: {_names(distributors)}",
+                )
+            pair = (c.supplier, c.distributor)
+            if pair in pairs:
+                raise _located(
+                    f"contracts[{i}]",
+                    f"a second contract for supplier '{pair[0]}' and distributor '{pair[1]}' "
+                    f"(the first is contracts[{pairs[pair]}])",
+                )
+            pairs[pair] = i
+        keys = [c.key for c in self.contracts]
+        if len(set(keys)) != len(keys):
+            raise _located("contracts", "contract ids must be unique")
+        total = sum(s.share for s in self.segments)
+        if abs(total - 1.0) > 1e-6:
+            raise _located("segments", f"shares must sum to 1 (they sum to {total:g})")
+        return self
+
+    def supplier_index(self) -> dict[str, int]:
+        return {s.id: i for i, s in enumerate(self.suppliers)}
+
+    def distributor_index(self) -> dict[str, int]:
+        return {d.id: i for i, d in enumerate(self.distributors)}
+
+
+class LocatedError(ValueError):
+    """A cross-field error that knows the path of the field it concerns."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+def _located(path: str, message: str) -> LocatedError:
+    return LocatedError(path, message)
+
+
+def _names(ids: set[str]) -> str:
+    return ", ".join(sorted(ids))
+
+
+def _unique(items: list, field: str) -> None:
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if item.id in seen:
+            raise _located(
+                f"{field}[{i}].id", f"duplicate id '{item.id}' (also {field}[{seen[item.id]}])"
+            )
+        seen[item.id] = i
