@@ -131,16 +131,18 @@ class Store(mesa.Agent):
         self.metrics: dict[str, float] = {}
 
     def operate(self, market: Market) -> None:
-        """Turn the owner's spending into this period's service, training and selling skill."""
-        owner = self.distributor
-        standard_spend = owner.spec.service_spend_per_store
-        spend_ratio = owner.service_spend_per_store / standard_spend if standard_spend > 0 else 1.0
-        level = self.spec.service_level * spend_ratio**market.service_spend_elasticity
+        """Turn the owner's spending into this period's service, training and selling skill:
+        nominal levels at the market's reference spend, with diminishing returns around it."""
+        owner, e = self.distributor, market.service_spend_elasticity
+        level = self.spec.service_level * (
+            owner.service_spend_per_store / market.service_spend_reference
+        ) ** e
         greeting = greeting_factor(self.spec.greeting_time_s, market.greeting_standard_s)
         self.service = min(1.0, level) * greeting
-        training_cut = owner.spec.defection.training_cut * owner.defect_share
-        target = self.spec.staff_training * (1.0 - training_cut)
-        self.training += market.training_adjustment * (target - self.training)
+        target = self.spec.staff_training * (
+            owner.training_spend_per_store / market.training_spend_reference
+        ) ** e
+        self.training += market.training_adjustment * (min(1.0, target) - self.training)
         self.close_rate = min(1.0, market.close_base + market.close_training * self.training)
         self.recovery_rate = min(
             1.0, market.recovery_base + market.recovery_training * self.training

@@ -3,8 +3,9 @@
 At every review each party observes what the other did since the last review (wrongly with the
 contract's monitoring error, the noise of the iterated prisoner's dilemma), updates its trust,
 and chooses its next action from its strategy and the observed history. Trust rises slowly when
-expectations are met and falls fast when they are not; when either side's trust falls below the
-contract's threshold the relationship breaks and the distributor's stores drop the brand.
+expectations are met and falls fast when they are not; when the distributor's trust in the
+supplier falls below the contract's threshold the relationship breaks: the distributor's stores
+drop the brand (DESIGN 3.8). The supplier's trust is tracked and reported the same way.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ class Relationship:
             self.distributor_trust = update_trust(
                 self.distributor_trust, seen_s == C, t.gain, t.loss
             )
-            if min(self.supplier_trust, self.distributor_trust) < t.break_below:
+            if self.distributor_trust < t.break_below:
                 self.active = False
                 self.broke_at = period
                 return

@@ -116,8 +116,12 @@ class Store(Strict):
     id: str = Field(min_length=1)
     distributor: str = Field(description="id of the owning distributor")
     location: Location
-    service_level: Unit = Field(0.65, description="service quality at the standard spend, 0-1")
-    staff_training: Unit = Field(0.6, description="initial and target staff training, 0-1")
+    service_level: Unit = Field(
+        0.65, description="service quality at the market's reference service spend, 0-1"
+    )
+    staff_training: Unit = Field(
+        0.6, description="staff training at the market's reference training spend, 0-1"
+    )
     layout: Unit = Field(0.6, description="layout quality (queues, lighting, browsing), 0-1")
     reputation: Unit = Field(0.6, description="initial store reputation, 0-1")
     greeting_time_s: float = Field(
@@ -133,7 +137,8 @@ class Trust(Strict):
     gain: Unit = Field(0.10, description="share of the gap to 1 recovered per met review")
     loss: Unit = Field(0.35, description="share of trust lost per breached review")
     break_below: Unit = Field(
-        0.2, description="the distributor drops the brand when its trust falls below this"
+        0.2, description="the distributor drops the brand when its trust falls below this; "
+        "0 = never"
     )
 
 
@@ -189,7 +194,7 @@ class Tastes(Strict):
     store_loyalty: float = Field(3.6, ge=0.0, description="bonus for an active customer's store")
     brand_loyalty: float = Field(2.2, ge=0.0, description="bonus for an active customer's brand")
     lapsed_affinity: float = Field(
-        1.3,
+        0.9,
         ge=-10.0,
         le=10.0,
         description="utility lapsed customers still attach to inside offers, relative to new "
@@ -230,10 +235,10 @@ class Segment(Strict):
     )
     churn_base: Unit = Field(0.003, description="churn hazard per period when satisfied")
     churn_sensitivity: float = Field(
-        0.6, ge=0.0, le=20.0, description="extra hazard per unit of dissatisfaction"
+        1.0, ge=0.0, le=20.0, description="extra hazard per unit of dissatisfaction"
     )
     winback_responsiveness: float = Field(
-        0.3, gt=0.0, le=1.0, description="funnel effectiveness for lapsed vs new customers"
+        0.2, gt=0.0, le=1.0, description="funnel effectiveness for lapsed vs new customers"
     )
 
     @model_validator(mode="after")
@@ -279,13 +284,23 @@ class Market(Strict):
     recovery_boost: float = Field(
         0.15, ge=0.0, le=1.0, description="satisfaction after a resolved complaint"
     )
+    service_spend_reference: float = Field(
+        4_000.0, gt=0.0, description="service spend per store per period at which a store "
+        "delivers its nominal service_level"
+    )
+    training_spend_reference: float = Field(
+        1_000.0, gt=0.0, description="training spend per store per period that keeps staff at "
+        "their nominal staff_training"
+    )
     service_spend_elasticity: float = Field(
-        0.5, ge=0.0, le=2.0, description="service level ~ (spend / standard spend)^elasticity"
+        0.5, ge=0.0, le=2.0,
+        description="service ~ service_level * (spend / reference)^elasticity, and likewise "
+        "training; diminishing returns",
     )
     training_adjustment: Unit = Field(0.1, description="per-period move of training to target")
     brand_adjustment: Unit = Field(0.05, description="per-period move of brand to its target")
     price_inconsistency_penalty: float = Field(
-        0.6, ge=0.0, le=5.0, description="brand target lost per unit of off-band sales share"
+        0.3, ge=0.0, le=5.0, description="brand target lost per unit of off-band sales share"
     )
     reputation_adjustment: Unit = Field(0.08, description="per-period move of reputation")
     data_fit_adjustment: Unit = Field(

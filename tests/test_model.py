@@ -1,0 +1,129 @@
+"""The market model: conservation every period, reproducibility, the customer sample."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from linkages_sim.accounting import Account, ConservationError, Ledger
+from linkages_sim.api import run
+from linkages_sim.kernels import codes
+from linkages_sim.model import MarketModel
+from linkages_sim.population import CustomerSegment
+
+from .conftest import small
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run(small(), seed=11)
+
+
+def series(ts, level, metric):
+    rows = ts[(ts.level == level) & (ts.metric == metric)]
+    return rows.pivot(index="period", columns="id", values="value")
+
+
+def test_mesa_agents_hold_every_actor(result):
+    kinds = {type(a).__name__ for a in result.model.agents}
+    assert kinds == {"Supplier", "Distributor", "Store", "CustomerSegment"}
+    segments = result.model.agents_by_type[CustomerSegment]
+    assert sum(s.size for s in segments) == result.scenario.customers
+
+
+def test_customers_are_conserved_every_period(result):
+    ts = result.timeseries
+    total = sum(series(ts, "market", m)["market"]
+                for m in ("customers_prospect", "customers_active", "customers_lapsed"))  # fmt: skip
+    assert (total == result.scenario.customers).all()
+    assert len(total) == result.scenario.periods
+
+
+def test_customer_spend_equals_retail_revenue(result):
+    ts = result.timeseries
+    spend = series(ts, "market", "customer_spend")["market"]
+    retail = series(ts, "distributor", "retail_revenue").sum(axis=1)
+    np.testing.assert_allclose(spend, retail, rtol=1e-12)
+    assert (spend > 0).all()
+
+
+def test_wholesale_revenue_equals_what_distributors_paid(result):
+    ledger = result.ledger
+    wholesale = series(result.timeseries, "supplier", "wholesale_revenue")
+    paid = ledger[ledger.kind == "wholesale"].groupby(["period", "payee"]).amount.sum().unstack()
+    paid.columns = [c.split(":", 1)[1] for c in paid.columns]
+    np.testing.assert_allclose(wholesale[paid.columns], paid, rtol=1e-12)
+    cogs = series(result.timeseries, "distributor", "cogs").sum(axis=1)
+    np.testing.assert_allclose(cogs, wholesale.sum(axis=1), rtol=1e-12)
+
+
+def test_cash_changes_equal_flows(result):
+    ts = result.timeseries
+    for level, specs in (("supplier", result.scenario.suppliers),
+                         ("distributor", result.scenario.distributors)):  # fmt: skip
+        cash, profit = series(ts, level, "cash"), series(ts, level, "profit")
+        opening = pd.Series({s.id: s.cash for s in specs})
+        change = cash.diff()
+        change.iloc[0] = cash.iloc[0] - opening[cash.columns]
+        np.testing.assert_allclose(change, profit, rtol=1e-9, atol=1e-6)
+    ledger = result.ledger
+    assert (ledger.amount > 0).all()
+    inflow = ledger.groupby("payee").amount.sum()
+    outflow = ledger.groupby("payer").amount.sum()
+    net = inflow.sub(outflow, fill_value=0.0)
+    assert abs(net.sum()) < 1e-6 * ledger.amount.sum()
+
+
+def test_ledger_catches_money_created_outside_a_transfer():
+    ledger = Ledger()
+    a, b = ledger.open(Account("a", 10.0)), ledger.open(Account("b"))
+    ledger.start_period()
+    ledger.transfer(0, "a", "b", "x", 4.0)
+    ledger.check_period(scale=10.0)
+    b.cash += 1.0
+    with pytest.raises(ConservationError):
+        ledger.check_period(scale=10.0)
+    assert a.cash == 6.0
+
+
+def test_same_seed_same_results_different_seed_differs(small_default):
+    a = run(small_default, seed=5, periods=6).timeseries
+    b = run(small_default, seed=5, periods=6).timeseries
+    c = run(small_default, seed=6, periods=6).timeseries
+    pd.testing.assert_frame_equal(a, b)
+    assert not a["value"].equals(c["value"])
+
+
+def test_long_table_shape_and_vocabulary(result):
+    ts = result.timeseries
+    assert list(ts.columns) == ["period", "level", "id", "metric", "value"]
+    assert set(ts.level) == {"market", "supplier", "distributor", "store", "contract"}
+    required = {
+        "market": {"customers_prospect", "customers_active", "customers_lapsed", "customer_spend"},
+        "supplier": {"wholesale_revenue", "profit", "brand_equity", "market_share_units",
+                     "market_share_value"},
+        "distributor": {"retail_revenue", "cogs", "profit", "retention_rate"},
+        "store": {"visitors", "buyers", "conversion_rate", "satisfaction", "reputation",
+                  "complaints", "churned", "churned_silent"},
+    }  # fmt: skip
+    for level, metrics in required.items():
+        assert metrics <= set(ts[ts.level == level].metric), level
+    shares = series(ts, "supplier", "market_share_units").sum(axis=1)
+    np.testing.assert_allclose(shares, 1.0)
+    assert result.wide.shape[0] == result.scenario.periods
+
+
+def test_customer_sample_is_individual_rows(result):
+    sample = result.model.customer_sample(500)
+    assert 490 <= len(sample) <= 510
+    assert set(sample.state) <= {"prospect", "active", "lapsed"}
+    assert sample.customer.is_unique or sample.groupby("segment").customer.apply(
+        lambda s: s.is_unique
+    ).all()
+
+
+def test_active_customers_have_a_store_and_brand(small_default):
+    model = MarketModel(small_default, seed=3)
+    model.run(5)
+    for seg in model.segments:
+        active = seg.state == codes.ACTIVE
+        assert (seg.store[active] >= 0).all() and (seg.brand[active] >= 0).all()
