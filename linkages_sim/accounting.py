@@ -66,8 +66,9 @@ class Ledger:
         self._by_kind[(payer, payee, kind)] += amount
         self.rows.append((period, payer, payee, kind, amount))
 
-    def paid(self, payer: str | None = None, payee: str | None = None, kind: str | None = None
-             ) -> float:
+    def paid(
+        self, payer: str | None = None, payee: str | None = None, kind: str | None = None
+    ) -> float:
         """This period's total over transfers matching the given payer, payee and kind."""
         return sum(
             v

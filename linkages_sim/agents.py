@@ -134,14 +134,16 @@ class Store(mesa.Agent):
         """Turn the owner's spending into this period's service, training and selling skill:
         nominal levels at the market's reference spend, with diminishing returns around it."""
         owner, e = self.distributor, market.service_spend_elasticity
-        level = self.spec.service_level * (
-            owner.service_spend_per_store / market.service_spend_reference
-        ) ** e
+        level = (
+            self.spec.service_level
+            * (owner.service_spend_per_store / market.service_spend_reference) ** e
+        )
         greeting = greeting_factor(self.spec.greeting_time_s, market.greeting_standard_s)
         self.service = min(1.0, level) * greeting
-        target = self.spec.staff_training * (
-            owner.training_spend_per_store / market.training_spend_reference
-        ) ** e
+        target = (
+            self.spec.staff_training
+            * (owner.training_spend_per_store / market.training_spend_reference) ** e
+        )
         self.training += market.training_adjustment * (min(1.0, target) - self.training)
         self.close_rate = min(1.0, market.close_base + market.close_training * self.training)
         self.recovery_rate = min(

@@ -1,9 +1,9 @@
 """The Python API that notebooks use directly; the CLI is a thin layer over it.
 
-    >>> from linkages_sim import run, load_scenario
-    >>> scenario = load_scenario("scenarios/price_war.yaml")
-    >>> result = run(scenario, seed=7, customers=20_000)
-    >>> result.timeseries.query("level == 'supplier' and metric == 'brand_equity'")
+>>> from linkages_sim import run, load_scenario
+>>> scenario = load_scenario("scenarios/price_war.yaml")
+>>> result = run(scenario, seed=7, customers=20_000)
+>>> result.timeseries.query("level == 'supplier' and metric == 'brand_equity'")
 """
 
 from __future__ import annotations

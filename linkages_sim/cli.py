@@ -28,10 +28,16 @@ errors = Console(stderr=True)
 BAD_INPUT = 2
 
 
+def say_error(message: str, prefix: str = "error") -> None:
+    """Print a user-facing message on stderr, one unwrapped line per problem."""
+    for line in message.splitlines():
+        errors.print(f"[bold red]{prefix}:[/] {line}", highlight=False, markup=True,
+                     soft_wrap=True)  # fmt: skip
+
+
 def fail(message: str) -> typer.Exit:
     """Print a user-facing error and return the exit to raise (exit code 2)."""
-    for line in message.splitlines():
-        errors.print(f"[bold red]error:[/] {line}", highlight=False, markup=True, soft_wrap=True)
+    say_error(message)
     return typer.Exit(BAD_INPUT)
 
 
@@ -42,9 +48,12 @@ def run(
         typer.Argument(help="Scenario file or built-in name (default: the built-in `default`)."),
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Output folder (default: runs/<name>-<time>).")
+        Path | None,
+        typer.Option("--out", "-o", help="Output folder (default: runs/<name>-<time>)."),
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, help="Random seed (default: the scenario's).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Random seed (default: the scenario's).")
+    ] = None,
     periods: Annotated[int | None, typer.Option(min=1, help="Number of weekly periods.")] = None,
     customers: Annotated[
         int | None, typer.Option(min=10, help="Simulated customers (the market size is kept).")
@@ -67,7 +76,8 @@ def run(
     except (ScenarioError, OutputExistsError) as err:
         raise fail(str(err)) from None
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("week {task.completed}/{task.total}"),
+        TextColumn("[bold]{task.description}"), BarColumn(),
+        TextColumn("week {task.completed}/{task.total}"),
         TimeElapsedColumn(), console=errors, disable=quiet, transient=True,
     ) as bar:  # fmt: skip
         task = bar.add_task(f"{spec.name}", total=spec.periods)
@@ -75,7 +85,8 @@ def run(
     write_run(result, target, force=force)
     if not quiet:
         print_summary(result.summary)
-    console.print(f"results in [bold]{target}[/] (report: {target / 'report.md'})", highlight=False)
+    console.print(f"results in [bold]{target}[/] (report: {target / 'report.md'})",
+                  highlight=False, soft_wrap=True)  # fmt: skip
 
 
 def print_summary(summary: dict) -> None:
@@ -112,14 +123,14 @@ def validate(
             spec = load_scenario(name)
         except ScenarioError as err:
             bad += 1
-            for line in str(err).splitlines():
-                errors.print(f"[bold red]invalid:[/] {line}", highlight=False)
+            say_error(str(err), prefix="invalid")
             continue
         console.print(
             f"[green]ok[/] {name}: {spec.name} ({len(spec.suppliers)} suppliers, "
             f"{len(spec.distributors)} distributors, {len(spec.stores)} stores, "
             f"{spec.customers:,} customers, {spec.periods} periods)",
             highlight=False,
+            soft_wrap=True,
         )
     if bad:
         raise typer.Exit(BAD_INPUT)
@@ -148,7 +159,9 @@ def strategies() -> None:
     t = Table("name", "description", "memory", "stochastic")
     for name, cls in STRATEGIES.items():
         memory = cls.classifier.get("memory_depth")
-        t.add_row(name, cls.description, str(memory), "yes" if cls.classifier.get("stochastic") else "no")
+        t.add_row(
+            name, cls.description, str(memory), "yes" if cls.classifier.get("stochastic") else "no"
+        )
     console.print(t)
 
 

@@ -62,13 +62,16 @@ def resolve_scenario_path(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if path.exists():
         return path
-    stem = path.stem if path.suffix in {".yaml", ".yml"} else str(name_or_path)
+    if path.suffix in {".yaml", ".yml"} or path.parent != Path("."):
+        raise ScenarioError(f"{path}: file not found")
     for _, folder in scenario_dirs():
-        candidate = folder / f"{stem}.yaml"
-        if candidate.exists() and path.parent == Path("."):
+        candidate = folder / f"{path.name}.yaml"
+        if candidate.exists():
             return candidate
     known = ", ".join(e.name for e in available_scenarios())
-    raise ScenarioError(f"{name_or_path}: no such file or built-in scenario (known: {known})")
+    raise ScenarioError(
+        f"{name_or_path}: no such file, and no such built-in scenario (known: {known})"
+    )
 
 
 def load_scenario(source: str | Path | None = None) -> Scenario:

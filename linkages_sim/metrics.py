@@ -121,7 +121,8 @@ class MetricsRecorder:
                 "brand_equity": s.brand_equity,
                 "market_share_units": ratio(units[mine].sum(), total_units),
                 "market_share_value": ratio(value[mine].sum(), total_value),
-                "quality": float(o.quality[mine & o.open].mean()) if (mine & o.open).any()
+                "quality": float(o.quality[mine & o.open].mean())
+                if (mine & o.open).any()
                 else float("nan"),
                 "data_fit": s.data_fit,
             }
@@ -208,7 +209,6 @@ class MetricsRecorder:
         table = table.sort_values(["level", "id", "metric", "period"], kind="stable")
         table["level"] = table["level"].astype(str)
         return table.reset_index(drop=True)
-
 
 
 def wide(timeseries: pd.DataFrame) -> pd.DataFrame:

@@ -111,7 +111,7 @@ class MarketModel(mesa.Model):
             self.running = False
 
     def run(self, periods: int | None = None, progress=None) -> None:
-        """Run `periods` periods (default: the scenario's), calling `progress(period)` after each."""
+        """Run `periods` periods (default: the scenario's); call `progress(period)` after each."""
         for _ in range(self.spec.periods if periods is None else periods):
             self.step()
             if progress is not None:

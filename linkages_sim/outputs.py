@@ -72,7 +72,9 @@ def write_run(result: RunResult, out: Path, force: bool = False) -> dict[str, Pa
     put("timeseries.parquet", lambda p: ts.to_parquet(p, index=False))
     put("timeseries.csv", lambda p: ts.to_csv(p, index=False))
     put("ledger.csv", lambda p: result.ledger.to_csv(p, index=False))
-    put("customers_sample.csv", lambda p: result.model.customer_sample(1_000).to_csv(p, index=False))
+    put(
+        "customers_sample.csv", lambda p: result.model.customer_sample(1_000).to_csv(p, index=False)
+    )
     put("scenario.yaml", lambda p: p.write_text(scenario_yaml(result), encoding="utf-8"))
     put("summary.json", lambda p: p.write_text(json_text(result.summary), encoding="utf-8"))
     plots = write_plots(ts, result.model, out / "plots")

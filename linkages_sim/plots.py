@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from linkages_sim.outputs import atomic_write  # noqa: E402
+from linkages_sim.outputs import atomic_write
 
 if TYPE_CHECKING:
     from linkages_sim.model import MarketModel
@@ -24,8 +24,9 @@ def series(ts: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
     return rows.pivot(index="period", columns="id", values="value")
 
 
-def draw_metric(ax, ts: pd.DataFrame, level: str, metric: str, title: str, ylabel: str,
-                style: str = "-") -> None:
+def draw_metric(
+    ax, ts: pd.DataFrame, level: str, metric: str, title: str, ylabel: str, style: str = "-"
+) -> None:
     """Draw one metric, one line per id of the level."""
     data = series(ts, level, metric)
     for column in data.columns:

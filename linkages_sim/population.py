@@ -18,7 +18,7 @@ from linkages_sim import kernels
 from linkages_sim.kernels import codes
 from linkages_sim.offers import Offers
 from linkages_sim.rng import Purpose, Streams
-from linkages_sim.scenario import Funnel, Market, MapSpec, Segment
+from linkages_sim.scenario import Funnel, MapSpec, Market, Segment
 
 if TYPE_CHECKING:
     from linkages_sim.model import MarketModel

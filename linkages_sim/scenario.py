@@ -111,7 +111,7 @@ class Distributor(Strict):
 
 
 class Store(Strict):
-    """A retail outlet of a distributor; its levers are the seed's retail experience (slides 21-43)."""
+    """A distributor's retail outlet; its levers are the seed's retail experience (21-43)."""
 
     id: str = Field(min_length=1)
     distributor: str = Field(description="id of the owning distributor")
@@ -137,8 +137,8 @@ class Trust(Strict):
     gain: Unit = Field(0.10, description="share of the gap to 1 recovered per met review")
     loss: Unit = Field(0.35, description="share of trust lost per breached review")
     break_below: Unit = Field(
-        0.2, description="the distributor drops the brand when its trust falls below this; "
-        "0 = never"
+        0.2,
+        description="the distributor drops the brand when its trust falls below this; 0 = never",
     )
 
 
@@ -252,7 +252,7 @@ class Segment(Strict):
 
 
 class Funnel(Strict):
-    """Acquisition funnel (seed slide 33): attention -> interest -> desire -> conviction -> action."""
+    """Acquisition funnel (seed slide 33): attention, interest, desire, conviction, action."""
 
     cost_per_contact: float = Field(
         0.5, gt=0.0, description="marketing money per customer contact (reach)"
@@ -285,15 +285,21 @@ class Market(Strict):
         0.15, ge=0.0, le=1.0, description="satisfaction after a resolved complaint"
     )
     service_spend_reference: float = Field(
-        4_000.0, gt=0.0, description="service spend per store per period at which a store "
-        "delivers its nominal service_level"
+        4_000.0,
+        gt=0.0,
+        description="service spend per store per period at which a store "
+        "delivers its nominal service_level",
     )
     training_spend_reference: float = Field(
-        1_000.0, gt=0.0, description="training spend per store per period that keeps staff at "
-        "their nominal staff_training"
+        1_000.0,
+        gt=0.0,
+        description="training spend per store per period that keeps staff at "
+        "their nominal staff_training",
     )
     service_spend_elasticity: float = Field(
-        0.5, ge=0.0, le=2.0,
+        0.5,
+        ge=0.0,
+        le=2.0,
         description="service ~ service_level * (spend / reference)^elasticity, and likewise "
         "training; diminishing returns",
     )

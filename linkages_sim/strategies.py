@@ -113,7 +113,9 @@ class WinStayLoseShift(Strategy):
     """Nowak & Sigmund (1993), "Pavlov": repeats its move after R or T, switches after S or P."""
 
     name = "wsls"
-    description = "Win-stay-lose-shift (Pavlov): repeats its move after R or T, switches after S or P."
+    description = (
+        "Win-stay-lose-shift (Pavlov): repeats its move after R or T, switches after S or P."
+    )
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
         won = opponent[-1] == C  # R (both C) or T (own D against C)
@@ -188,7 +190,9 @@ class GoByMajority(Strategy):
     """Axelrod (1984): cooperates while the opponent has cooperated at least as often as not."""
 
     name = "majority"
-    description = "Go-by-majority: cooperates unless the opponent has defected more than cooperated."
+    description = (
+        "Go-by-majority: cooperates unless the opponent has defected more than cooperated."
+    )
     classifier: ClassVar[dict[str, object]] = {"memory_depth": float("inf"), "stochastic": False}
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
@@ -197,7 +201,7 @@ class GoByMajority(Strategy):
 
 
 class Joss(Strategy):
-    """Joss, in Axelrod's first tournament (1980): TFT that sneaks in a defection 10% of the time."""
+    """Joss, in Axelrod's first tournament (1980): TFT that sneaks in 10% defections."""
 
     name = "joss"
     description = "Joss: tit-for-tat that defects 10% of the time it would cooperate."

@@ -46,7 +46,9 @@ def summarise(model: MarketModel, ts: pd.DataFrame) -> dict[str, Any]:
         weekly = _series(ts, "distributor", "retention_rate")[col]
         stores = [st.name for st in d.stores]
         active = store_active.loc[last, stores]
-        sat = (store_sat.loc[last, stores] * active).sum() / active.sum() if active.sum() else np.nan
+        sat = (
+            (store_sat.loc[last, stores] * active).sum() / active.sum() if active.sum() else np.nan
+        )
         distributors[col] = {
             "retail_revenue": _clean(_series(ts, "distributor", "retail_revenue")[col].sum()),
             "profit": _clean(_series(ts, "distributor", "profit")[col].sum()),

@@ -82,8 +82,9 @@ def serve_inputs(rng, n, n_stores=4, n_sup=2):
     state, stage, store, brand = population(rng, n, n_stores, n_sup)
     o = offers(rng, n_stores, n_sup)
     choice = rng.integers(-2, o["store"].size, n)
-    customers = [choice, state, stage, store, brand, rng.normal(0, 0.1, n), rng.uniform(0.3, 0.8, n),
-                 rng.integers(0, 50, n), rng.random(n) < 0.1]  # fmt: skip
+    satisfaction, expectation = rng.normal(0, 0.1, n), rng.uniform(0.3, 0.8, n)
+    tenure, complained = rng.integers(0, 50, n), rng.random(n) < 0.1
+    customers = [choice, state, stage, store, brand, satisfaction, expectation, tenure, complained]
     draws = [rng.random(n), rng.random(n), rng.standard_normal(n)]
     params = [o["fill"], o["close"], o["experience"], o["store"], o["supplier"], 0.15, 0.08, 0.3,
               0.05, 0.05, 0.6, 1]  # fmt: skip

@@ -48,9 +48,10 @@ def test_better_service_raises_retention_and_satisfaction(baseline):
     assert mean(better, "distributor", "retention_rate") > mean(baseline, "distributor",
                                                                 "retention_rate")  # fmt: skip
     assert total(better, "market", "churned") < total(baseline, "market", "churned")
-    assert final(better, "market", "satisfaction")["market"] > final(
-        baseline, "market", "satisfaction"
-    )["market"]
+    assert (
+        final(better, "market", "satisfaction")["market"]
+        > final(baseline, "market", "satisfaction")["market"]
+    )
 
 
 def test_pricing_below_the_band_damages_the_brand(baseline):

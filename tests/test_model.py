@@ -32,8 +32,8 @@ def test_mesa_agents_hold_every_actor(result):
 
 def test_customers_are_conserved_every_period(result):
     ts = result.timeseries
-    total = sum(series(ts, "market", m)["market"]
-                for m in ("customers_prospect", "customers_active", "customers_lapsed"))  # fmt: skip
+    states = ("customers_prospect", "customers_active", "customers_lapsed")
+    total = sum(series(ts, "market", m)["market"] for m in states)
     assert (total == result.scenario.customers).all()
     assert len(total) == result.scenario.periods
 
@@ -116,9 +116,10 @@ def test_customer_sample_is_individual_rows(result):
     sample = result.model.customer_sample(500)
     assert 490 <= len(sample) <= 510
     assert set(sample.state) <= {"prospect", "active", "lapsed"}
-    assert sample.customer.is_unique or sample.groupby("segment").customer.apply(
-        lambda s: s.is_unique
-    ).all()
+    assert (
+        sample.customer.is_unique
+        or sample.groupby("segment").customer.apply(lambda s: s.is_unique).all()
+    )
 
 
 def test_active_customers_have_a_store_and_brand(small_default):

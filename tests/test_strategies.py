@@ -61,5 +61,5 @@ def test_gtft_forgives_at_its_rate():
 
 
 def test_unknown_strategy_lists_valid_ones():
-    with pytest.raises(ValueError, match="valid: .*tft"):
+    with pytest.raises(ValueError, match=r"valid: .*tft"):
         make_strategy("all-x")

@@ -20,8 +20,23 @@ from linkages_sim.kernels.codes import ACTIVE, CONVICTION, LAPSED, NOT_SHOPPING,
 
 
 @njit(cache=True)
-def _utility(j, xi, yi, si, store_i, brand_i, offer_x, offer_y, offer_store, offer_supplier,
-             offer_value, decay, store_loyalty, brand_loyalty, lapsed_affinity):
+def _utility(
+    j,
+    xi,
+    yi,
+    si,
+    store_i,
+    brand_i,
+    offer_x,
+    offer_y,
+    offer_store,
+    offer_supplier,
+    offer_value,
+    decay,
+    store_loyalty,
+    brand_loyalty,
+    lapsed_affinity,
+):
     dx = xi - offer_x[j]
     dy = yi - offer_y[j]
     v = offer_value[j] - decay * math.log1p(math.sqrt(dx * dx + dy * dy))
@@ -36,9 +51,29 @@ def _utility(j, xi, yi, si, store_i, brand_i, offer_x, offer_y, offer_store, off
 
 
 @njit(cache=True, parallel=True)
-def choose(x, y, state, stage, store, brand, u_shop, u_choice, shop_probability,
-           offer_x, offer_y, offer_store, offer_supplier, offer_value, offer_open,
-           decay, store_loyalty, brand_loyalty, lapsed_affinity, outside_utility, out):
+def choose(
+    x,
+    y,
+    state,
+    stage,
+    store,
+    brand,
+    u_shop,
+    u_choice,
+    shop_probability,
+    offer_x,
+    offer_y,
+    offer_store,
+    offer_supplier,
+    offer_value,
+    offer_open,
+    decay,
+    store_loyalty,
+    brand_loyalty,
+    lapsed_affinity,
+    outside_utility,
+    out,
+):
     """Write each customer's choice into `out`: an offer index, OUTSIDE or NOT_SHOPPING.
 
     Active customers shop with `shop_probability`; others shop when their funnel stage reaches
@@ -55,29 +90,72 @@ def choose(x, y, state, stage, store, brand, u_shop, u_choice, shop_probability,
         total = w_outside
         for j in range(n_offers):
             if offer_open[j]:
-                total += math.exp(_utility(j, x[i], y[i], si, store[i], brand[i], offer_x,
-                                           offer_y, offer_store, offer_supplier, offer_value,
-                                           decay, store_loyalty, brand_loyalty, lapsed_affinity))
+                total += math.exp(
+                    _utility(
+                        j,
+                        x[i],
+                        y[i],
+                        si,
+                        store[i],
+                        brand[i],
+                        offer_x,
+                        offer_y,
+                        offer_store,
+                        offer_supplier,
+                        offer_value,
+                        decay,
+                        store_loyalty,
+                        brand_loyalty,
+                        lapsed_affinity,
+                    )
+                )
         target = u_choice[i] * total
         cumulative = w_outside
         pick = OUTSIDE
         if target >= cumulative:
             for j in range(n_offers):
                 if offer_open[j]:
-                    cumulative += math.exp(_utility(j, x[i], y[i], si, store[i], brand[i],
-                                                    offer_x, offer_y, offer_store,
-                                                    offer_supplier, offer_value, decay,
-                                                    store_loyalty, brand_loyalty,
-                                                    lapsed_affinity))
+                    cumulative += math.exp(
+                        _utility(
+                            j,
+                            x[i],
+                            y[i],
+                            si,
+                            store[i],
+                            brand[i],
+                            offer_x,
+                            offer_y,
+                            offer_store,
+                            offer_supplier,
+                            offer_value,
+                            decay,
+                            store_loyalty,
+                            brand_loyalty,
+                            lapsed_affinity,
+                        )
+                    )
                     pick = j
                     if target < cumulative:
                         break
         out[i] = pick
 
 
-def utilities_reference(x, y, state, store, brand, offer_x, offer_y, offer_store,
-                        offer_supplier, offer_value, decay, store_loyalty, brand_loyalty,
-                        lapsed_affinity):
+def utilities_reference(
+    x,
+    y,
+    state,
+    store,
+    brand,
+    offer_x,
+    offer_y,
+    offer_store,
+    offer_supplier,
+    offer_value,
+    decay,
+    store_loyalty,
+    brand_loyalty,
+    lapsed_affinity,
+):
     """The N x M matrix of inside utilities, vectorised (used by tests and `choose_reference`)."""
     dist = np.sqrt((x[:, None] - offer_x[None, :]) ** 2 + (y[:, None] - offer_y[None, :]) ** 2)
     v = offer_value[None, :] - decay * np.log1p(dist)
@@ -87,13 +165,46 @@ def utilities_reference(x, y, state, store, brand, offer_x, offer_y, offer_store
     return v + np.where((state == LAPSED)[:, None], lapsed_affinity, 0.0)
 
 
-def choose_reference(x, y, state, stage, store, brand, u_shop, u_choice, shop_probability,
-                     offer_x, offer_y, offer_store, offer_supplier, offer_value, offer_open,
-                     decay, store_loyalty, brand_loyalty, lapsed_affinity, outside_utility, out):
+def choose_reference(
+    x,
+    y,
+    state,
+    stage,
+    store,
+    brand,
+    u_shop,
+    u_choice,
+    shop_probability,
+    offer_x,
+    offer_y,
+    offer_store,
+    offer_supplier,
+    offer_value,
+    offer_open,
+    decay,
+    store_loyalty,
+    brand_loyalty,
+    lapsed_affinity,
+    outside_utility,
+    out,
+):
     """Numpy twin of `choose` (same maths, same summation order)."""
-    v = utilities_reference(x, y, state, store, brand, offer_x, offer_y, offer_store,
-                            offer_supplier, offer_value, decay, store_loyalty, brand_loyalty,
-                            lapsed_affinity)
+    v = utilities_reference(
+        x,
+        y,
+        state,
+        store,
+        brand,
+        offer_x,
+        offer_y,
+        offer_store,
+        offer_supplier,
+        offer_value,
+        decay,
+        store_loyalty,
+        brand_loyalty,
+        lapsed_affinity,
+    )
     w = np.where(offer_open[None, :], np.exp(v), 0.0)
     weights = np.concatenate([np.full((x.shape[0], 1), math.exp(outside_utility)), w], axis=1)
     cumulative = np.cumsum(weights, axis=1)

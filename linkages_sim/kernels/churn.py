@@ -12,20 +12,46 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from linkages_sim.kernels.codes import ACTIVE, CHURNED, COMPLAINED, LAPSED, RESOLVED, SILENT, UNAWARE
+from linkages_sim.kernels.codes import (
+    ACTIVE,
+    CHURNED,
+    COMPLAINED,
+    LAPSED,
+    RESOLVED,
+    SILENT,
+    UNAWARE,
+)
 
 
 @njit(cache=True, parallel=True)
-def complain_and_churn(state, stage, store, satisfaction, complained, disconfirmation,
-                       u_complain, u_recover, u_churn, complain_probability, complain_threshold,
-                       store_recovery, recovery_boost, churn_base, churn_sensitivity, event):
+def complain_and_churn(
+    state,
+    stage,
+    store,
+    satisfaction,
+    complained,
+    disconfirmation,
+    u_complain,
+    u_recover,
+    u_churn,
+    complain_probability,
+    complain_threshold,
+    store_recovery,
+    recovery_boost,
+    churn_base,
+    churn_sensitivity,
+    event,
+):
     """Apply complaints, recovery and churn in place; write `event` bit flags per customer."""
     for i in prange(state.shape[0]):
         flags = 0
         if state[i] == ACTIVE:
             d = disconfirmation[i]
-            if ((not math.isnan(d)) and d < -complain_threshold
-                    and u_complain[i] < complain_probability):
+            if (
+                (not math.isnan(d))
+                and d < -complain_threshold
+                and u_complain[i] < complain_probability
+            ):
                 complained[i] = True
                 flags |= COMPLAINED
                 if u_recover[i] < store_recovery[store[i]]:
@@ -42,10 +68,24 @@ def complain_and_churn(state, stage, store, satisfaction, complained, disconfirm
         event[i] = flags
 
 
-def complain_and_churn_reference(state, stage, store, satisfaction, complained, disconfirmation,
-                                 u_complain, u_recover, u_churn, complain_probability,
-                                 complain_threshold, store_recovery, recovery_boost, churn_base,
-                                 churn_sensitivity, event):
+def complain_and_churn_reference(
+    state,
+    stage,
+    store,
+    satisfaction,
+    complained,
+    disconfirmation,
+    u_complain,
+    u_recover,
+    u_churn,
+    complain_probability,
+    complain_threshold,
+    store_recovery,
+    recovery_boost,
+    churn_base,
+    churn_sensitivity,
+    event,
+):
     """Numpy twin of `complain_and_churn`."""
     active = state == ACTIVE
     with np.errstate(invalid="ignore"):
@@ -59,6 +99,8 @@ def complain_and_churn_reference(state, stage, store, satisfaction, complained, 
     state[churns] = LAPSED
     stage[churns] = UNAWARE
     event[:] = (
-        complains * COMPLAINED + resolved * RESOLVED + churns * CHURNED
+        complains * COMPLAINED
+        + resolved * RESOLVED
+        + churns * CHURNED
         + (churns & ~complained) * SILENT
     )

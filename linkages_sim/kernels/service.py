@@ -27,10 +27,34 @@ from linkages_sim.kernels.codes import (
 
 
 @njit(cache=True, parallel=True)
-def serve(choice, state, stage, store, brand, satisfaction, expectation, tenure, complained,
-          u_stock, u_close, noise, offer_fill, offer_close, offer_experience, offer_store,
-          offer_supplier, stockout_experience, noise_sd, adaptation, drift, anchoring,
-          expectation_norm, fallback_stage, outcome, disconfirmation):
+def serve(
+    choice,
+    state,
+    stage,
+    store,
+    brand,
+    satisfaction,
+    expectation,
+    tenure,
+    complained,
+    u_stock,
+    u_close,
+    noise,
+    offer_fill,
+    offer_close,
+    offer_experience,
+    offer_store,
+    offer_supplier,
+    stockout_experience,
+    noise_sd,
+    adaptation,
+    drift,
+    anchoring,
+    expectation_norm,
+    fallback_stage,
+    outcome,
+    disconfirmation,
+):
     """Resolve each trip in place; write `outcome` codes and this period's `disconfirmation`
     (NaN for customers without an experience)."""
     for i in prange(choice.shape[0]):
@@ -69,14 +93,38 @@ def serve(choice, state, stage, store, brand, satisfaction, expectation, tenure,
         disconfirmation[i] = d
         satisfaction[i] = (1.0 - adaptation) * satisfaction[i] + adaptation * d
         expectation[i] += drift * (experience - expectation[i]) + anchoring * (
-            expectation_norm - expectation[i])
+            expectation_norm - expectation[i]
+        )
 
 
-def serve_reference(choice, state, stage, store, brand, satisfaction, expectation, tenure,
-                    complained, u_stock, u_close, noise, offer_fill, offer_close,
-                    offer_experience, offer_store, offer_supplier, stockout_experience,
-                    noise_sd, adaptation, drift, anchoring, expectation_norm, fallback_stage,
-                    outcome, disconfirmation):
+def serve_reference(
+    choice,
+    state,
+    stage,
+    store,
+    brand,
+    satisfaction,
+    expectation,
+    tenure,
+    complained,
+    u_stock,
+    u_close,
+    noise,
+    offer_fill,
+    offer_close,
+    offer_experience,
+    offer_store,
+    offer_supplier,
+    stockout_experience,
+    noise_sd,
+    adaptation,
+    drift,
+    anchoring,
+    expectation_norm,
+    fallback_stage,
+    outcome,
+    disconfirmation,
+):
     """Numpy twin of `serve`."""
     j = np.maximum(choice, 0)
     visited = choice >= 0
@@ -110,4 +158,5 @@ def serve_reference(choice, state, stage, store, brand, satisfaction, expectatio
     disconfirmation[:] = np.where(felt, d, np.nan)
     satisfaction[felt] = (1.0 - adaptation) * satisfaction[felt] + adaptation * d[felt]
     expectation[felt] += drift * (experience[felt] - expectation[felt]) + anchoring * (
-        expectation_norm - expectation[felt])
+        expectation_norm - expectation[felt]
+    )

@@ -1,0 +1,116 @@
+"""The `linkages` command end to end, as a user runs it (subprocesses, so no test can hide a
+traceback or an environment difference)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+SMALL = ["--customers", "3000", "--periods", "6", "--quiet"]
+
+
+def linkages(*args: str, env: dict | None = None, cwd: Path | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "linkages_sim", *args], capture_output=True, text=True,
+        env={**os.environ, **(env or {})}, cwd=cwd, timeout=300,
+    )  # fmt: skip
+
+
+def assert_bad_input(proc, *needles: str) -> None:
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    for needle in needles:
+        assert needle in proc.stderr, proc.stderr
+
+
+def test_run_default_writes_every_output(tmp_path):
+    out = tmp_path / "run"
+    proc = linkages("run", "--out", str(out), "--seed", "3", *SMALL)
+    assert proc.returncode == 0, proc.stderr
+    for name in ("timeseries.parquet", "timeseries.csv", "summary.json", "report.md",
+                 "scenario.yaml", "ledger.csv", "plots/revenue.png", "plots/market_share.png",
+                 "plots/brand_equity.png", "plots/satisfaction.png",
+                 "plots/churn_retention.png"):  # fmt: skip
+        assert (out / name).stat().st_size > 0, name
+    csv = pd.read_csv(out / "timeseries.csv")
+    assert list(csv.columns) == ["period", "level", "id", "metric", "value"]
+    assert pd.read_parquet(out / "timeseries.parquet").shape == csv.shape
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seed"] == 3 and summary["periods"] == 6
+    report = (out / "report.md").read_text()
+    assert "![revenue](plots/revenue.png)" in report
+    assert not list(out.glob("**/*.tmp"))  # atomic writes leave no temporary files
+
+
+def test_existing_results_need_force(tmp_path):
+    out = tmp_path / "run"
+    assert linkages("run", "--out", str(out), *SMALL).returncode == 0
+    assert_bad_input(linkages("run", "--out", str(out), *SMALL), "already holds results", "--force")
+    assert linkages("run", "--out", str(out), "--force", *SMALL).returncode == 0
+
+
+def test_byte_identical_across_runs_and_thread_counts(tmp_path):
+    outputs = []
+    for i, threads in enumerate(("1", "2", "2")):
+        out = tmp_path / f"r{i}"
+        proc = linkages("run", "--out", str(out), "--seed", "7", *SMALL,
+                        env={"NUMBA_NUM_THREADS": threads})  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        outputs.append((out / "timeseries.csv").read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+    other = tmp_path / "other"
+    assert linkages("run", "--out", str(other), "--seed", "8", *SMALL).returncode == 0
+    assert (other / "timeseries.csv").read_bytes() != outputs[0]
+
+
+def test_shipped_scenario_by_name(tmp_path):
+    proc = linkages("run", "broken_trust", "--out", str(tmp_path / "b"), *SMALL)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "needles"),
+    [
+        (None, ["missing.yaml: file not found"]),
+        ("name: x\nsuppliers: [a\n", ["YAML syntax error at line"]),
+        ("", ["empty"]),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", ["not a text (YAML) file"]),
+        (
+            "extends: default\nstores: [{id: n1, location: {x: -3, y: 1}}]\n",
+            ["stores[0].location.x: must be >= 0"],
+        ),
+        ("extends: default\nperiods: many\n", ["periods: must be a whole number"]),
+        (
+            "extends: default\nsuppliers: [{id: acme, qualty: 0.9}]\n",
+            ["unknown field 'qualty'; did you mean 'quality'?"],
+        ),
+    ],
+)
+def test_bad_scenarios_get_one_clear_message(tmp_path, content, needles):
+    path = tmp_path / ("missing.yaml" if content is None else "bad.yaml")
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    assert_bad_input(linkages("run", str(path), "--out", str(tmp_path / "o"), *SMALL), *needles)
+    assert_bad_input(linkages("validate", str(path)), *needles)
+
+
+def test_bad_options_are_rejected_without_traceback(tmp_path):
+    proc = linkages("run", "--periods", "0", "--out", str(tmp_path / "o"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_validate_and_list(tmp_path):
+    proc = linkages("validate", "default", "baseline", "price_war")
+    assert proc.returncode == 0 and proc.stdout.count("ok") == 3
+    listing = linkages("scenarios")
+    assert listing.returncode == 0
+    for name in ("default", "baseline", "price_war", "service_excellence", "broken_trust"):
+        assert name in listing.stdout
+    strategies = linkages("strategies")
+    assert strategies.returncode == 0 and "wsls" in strategies.stdout
