@@ -64,7 +64,9 @@ class Supplier(Strict):
     new_product_cost: Money = Field(20_000.0, description="development cost of one new product")
     fixed_cost: Money = Field(30_000.0, description="fixed cost per period")
     cash: float = Field(1_000_000.0, description="opening cash")
-    defection: SupplierDefection = Field(default_factory=SupplierDefection)
+    defection: SupplierDefection = Field(
+        default_factory=SupplierDefection, description="what defecting changes"
+    )
 
     @model_validator(mode="after")
     def _margin(self) -> Self:
@@ -103,7 +105,9 @@ class Distributor(Strict):
         600.0, description="staff-training spend per store per period when cooperating"
     )
     shares_data: bool = Field(True, description="shares buying-habit data when cooperating")
-    defection: DistributorDefection = Field(default_factory=DistributorDefection)
+    defection: DistributorDefection = Field(
+        default_factory=DistributorDefection, description="what defecting changes"
+    )
 
     @property
     def label(self) -> str:
@@ -115,7 +119,7 @@ class Store(Strict):
 
     id: str = Field(min_length=1)
     distributor: str = Field(description="id of the owning distributor")
-    location: Location
+    location: Location = Field(description="where the store is on the map")
     service_level: Unit = Field(
         0.65, description="service quality at the market's reference service spend, 0-1"
     )
@@ -155,7 +159,7 @@ class Contract(Strict):
     monitoring_error: float = Field(
         0.0, ge=0.0, le=0.5, description="probability a review misreads the other's action"
     )
-    trust: Trust = Field(default_factory=Trust)
+    trust: Trust = Field(default_factory=Trust, description="trust dynamics and break threshold")
 
     @model_validator(mode="after")
     def _strategies_exist(self) -> Self:
@@ -213,7 +217,7 @@ class Segment(Strict):
     initial_lapsed: Unit = Field(0.10, description="share lapsed (former customers) at the start")
     shop_probability: Unit = Field(0.5, description="chance an active customer shops per period")
     units_per_purchase: float = Field(1.0, gt=0.0, description="units bought per purchase")
-    tastes: Tastes = Field(default_factory=Tastes)
+    tastes: Tastes = Field(default_factory=Tastes, description="logit utility weights")
     outside_utility: float = Field(
         1.0, ge=-20.0, le=20.0, description="utility of buying nothing / elsewhere"
     )
@@ -337,14 +341,17 @@ class Scenario(Strict):
         "and units scale by market_size / customers, so --customers changes resolution only",
     )
     seed: int = Field(42, ge=0, le=2**63 - 1, description="default random seed")
-    map: MapSpec = Field(default_factory=MapSpec)
-    market: Market = Field(default_factory=Market)
-    funnel: Funnel = Field(default_factory=Funnel)
-    suppliers: list[Supplier] = Field(min_length=1)
-    distributors: list[Distributor] = Field(min_length=1)
-    stores: list[Store] = Field(min_length=1)
-    contracts: list[Contract] = Field(min_length=1)
-    segments: list[Segment] = Field(min_length=1)
+    map: MapSpec = Field(default_factory=MapSpec, description="the area of the market")
+    market: Market = Field(default_factory=Market, description="market-wide mechanisms")
+    funnel: Funnel = Field(default_factory=Funnel, description="the acquisition funnel")
+    suppliers: list[Supplier] = Field(min_length=1, description="brands (big companies)")
+    distributors: list[Distributor] = Field(min_length=1, description="retail firms")
+    stores: list[Store] = Field(min_length=1, description="outlets, each of one distributor")
+    contracts: list[Contract] = Field(
+        min_length=1, description="supplier-distributor relationships; a distributor's stores "
+        "carry exactly the brands it has contracts with"
+    )
+    segments: list[Segment] = Field(min_length=1, description="customer segments")
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:
