@@ -92,18 +92,21 @@ def run(
 def print_summary(summary: dict) -> None:
     from rich.table import Table
 
-    from linkages_sim.report import money, num, pct
+    from linkages_sim.report import compact, num, pct
 
     t = Table(title=f"{summary['scenario']} - seed {summary['seed']}, {summary['periods']} weeks")
-    for column in ("", "revenue", "profit", "share", "brand", "retention/yr", "satisfaction"):
+    for column in ("", "revenue", "profit", "share", "brand", "kept/yr", "satisf."):
         t.add_column(column, justify="left" if not column else "right", no_wrap=True)
     for k, v in summary["suppliers"].items():
-        t.add_row(f"supplier {k}", money(v["wholesale_revenue"]), money(v["profit"]),
+        t.add_row(f"supplier {k}", compact(v["wholesale_revenue"]), compact(v["profit"]),
                   pct(v["market_share_value"]), num(v["brand_equity_end"]), "", "")  # fmt: skip
     for k, v in summary["distributors"].items():
-        t.add_row(f"distributor {k}", money(v["retail_revenue"]), money(v["profit"]), "", "",
+        t.add_row(f"distributor {k}", compact(v["retail_revenue"]), compact(v["profit"]), "", "",
                   pct(v["retention_rate_annualised"]), num(v["satisfaction_end"]))  # fmt: skip
-    t.caption = "revenue and profit summed over the run; share = mean value share; brand at end"
+    t.caption = (
+        "revenue, profit: run totals; share: mean value share; brand: equity at the end; "
+        "kept/yr: annualised retention; satisf.: mean satisfaction at the end"
+    )
     console.print(t)
     broken = [k for k, v in summary["contracts"].items() if not v["active_end"]]
     if broken:

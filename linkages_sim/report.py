@@ -14,6 +14,16 @@ def money(x: float | None) -> str:
     return "n/a" if x is None else f"{x:,.0f}"
 
 
+def compact(x: float | None) -> str:
+    """Money in a few characters (12.3M, 456.7k), for narrow terminal tables."""
+    if x is None:
+        return "n/a"
+    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"{x / size:.2f}{suffix}"
+    return f"{x:.0f}"
+
+
 def pct(x: float | None) -> str:
     return "n/a" if x is None else f"{100 * x:.1f}%"
 
