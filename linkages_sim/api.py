@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from linkages_sim.loading import load_scenario, validate_scenario
-from linkages_sim.metrics import wide
+from linkages_sim.metrics import metric_table, wide
 from linkages_sim.model import MarketModel
 from linkages_sim.scenario import Scenario
 from linkages_sim.summary import summarise
@@ -44,10 +44,7 @@ class RunResult:
 
     def metric(self, level: str, metric: str) -> pd.DataFrame:
         """One metric as a period x id table, e.g. `result.metric("supplier", "brand_equity")`."""
-        rows = self.timeseries[
-            (self.timeseries["level"] == level) & (self.timeseries["metric"] == metric)
-        ]
-        return rows.pivot(index="period", columns="id", values="value")
+        return metric_table(self.timeseries, level, metric)
 
 
 def with_overrides(

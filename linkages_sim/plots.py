@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from linkages_sim.metrics import metric_table
 from linkages_sim.outputs import atomic_write
 
 if TYPE_CHECKING:
@@ -19,16 +20,11 @@ if TYPE_CHECKING:
 PERIOD_LABEL = "week"
 
 
-def series(ts: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
-    rows = ts[(ts["level"] == level) & (ts["metric"] == metric)]
-    return rows.pivot(index="period", columns="id", values="value")
-
-
 def draw_metric(
     ax, ts: pd.DataFrame, level: str, metric: str, title: str, ylabel: str, style: str = "-"
 ) -> None:
     """Draw one metric, one line per id of the level."""
-    data = series(ts, level, metric)
+    data = metric_table(ts, level, metric)
     for column in data.columns:
         ax.plot(data.index, data[column], style, label=f"{column}" if level != "market" else metric)
     ax.set_title(title)
@@ -86,7 +82,7 @@ def write_plots(ts: pd.DataFrame, model: MarketModel, folder: Path) -> list[Path
 def _customers_figure(ts: pd.DataFrame, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(6.2, 4))
     states = ["customers_active", "customers_lapsed", "customers_prospect"]
-    data = pd.concat([series(ts, "market", s)["market"].rename(s) for s in states], axis=1)
+    data = pd.concat([metric_table(ts, "market", s)["market"].rename(s) for s in states], axis=1)
     ax.stackplot(data.index, data.T.values, labels=[s.split("_")[1] for s in states], alpha=0.8)
     ax.set_title("Customers by state")
     ax.set_xlabel(PERIOD_LABEL)

@@ -365,31 +365,31 @@ class Scenario(Strict):
         distributors = {d.id for d in self.distributors}
         for i, store in enumerate(self.stores):
             if store.distributor not in distributors:
-                raise _located(
+                raise LocatedError(
                     f"stores[{i}].distributor",
                     f"unknown distributor '{store.distributor}'; known: {_names(distributors)}",
                 )
             for axis, limit in (("x", self.map.width_km), ("y", self.map.height_km)):
                 if getattr(store.location, axis) > limit:
-                    raise _located(
+                    raise LocatedError(
                         f"stores[{i}].location.{axis}",
                         f"must be <= the map's size ({limit:g} km)",
                     )
         pairs: dict[tuple[str, str], int] = {}
         for i, c in enumerate(self.contracts):
             if c.supplier not in suppliers:
-                raise _located(
+                raise LocatedError(
                     f"contracts[{i}].supplier",
                     f"unknown supplier '{c.supplier}'; known: {_names(suppliers)}",
                 )
             if c.distributor not in distributors:
-                raise _located(
+                raise LocatedError(
                     f"contracts[{i}].distributor",
                     f"unknown distributor '{c.distributor}'; known: {_names(distributors)}",
                 )
             pair = (c.supplier, c.distributor)
             if pair in pairs:
-                raise _located(
+                raise LocatedError(
                     f"contracts[{i}]",
                     f"a second contract for supplier '{pair[0]}' and distributor '{pair[1]}' "
                     f"(the first is contracts[{pairs[pair]}])",
@@ -397,10 +397,10 @@ class Scenario(Strict):
             pairs[pair] = i
         keys = [c.key for c in self.contracts]
         if len(set(keys)) != len(keys):
-            raise _located("contracts", "contract ids must be unique")
+            raise LocatedError("contracts", "contract ids must be unique")
         total = sum(s.share for s in self.segments)
         if abs(total - 1.0) > 1e-6:
-            raise _located("segments", f"shares must sum to 1 (they sum to {total:g})")
+            raise LocatedError("segments", f"shares must sum to 1 (they sum to {total:g})")
         return self
 
     def supplier_index(self) -> dict[str, int]:
@@ -419,10 +419,6 @@ class LocatedError(ValueError):
         self.message = message
 
 
-def _located(path: str, message: str) -> LocatedError:
-    return LocatedError(path, message)
-
-
 def _names(ids: set[str]) -> str:
     return ", ".join(sorted(ids))
 
@@ -431,7 +427,7 @@ def _unique(items: list, field: str) -> None:
     seen: dict[str, int] = {}
     for i, item in enumerate(items):
         if item.id in seen:
-            raise _located(
+            raise LocatedError(
                 f"{field}[{i}].id", f"duplicate id '{item.id}' (also {field}[{seen[item.id]}])"
             )
         seen[item.id] = i

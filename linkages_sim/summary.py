@@ -8,13 +8,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from linkages_sim.metrics import metric_table as _series
+
 if TYPE_CHECKING:
     from linkages_sim.model import MarketModel
-
-
-def _series(ts: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
-    rows = ts[(ts["level"] == level) & (ts["metric"] == metric)]
-    return rows.pivot(index="period", columns="id", values="value")
 
 
 def _clean(value: float) -> float | None:

@@ -7,6 +7,7 @@ import pytest
 from linkages_sim.accounting import Account, ConservationError, Ledger
 from linkages_sim.api import run
 from linkages_sim.kernels import codes
+from linkages_sim.metrics import metric_table
 from linkages_sim.model import MarketModel
 from linkages_sim.population import CustomerSegment
 
@@ -18,9 +19,7 @@ def result():
     return run(small(), seed=11)
 
 
-def series(ts, level, metric):
-    rows = ts[(ts.level == level) & (ts.metric == metric)]
-    return rows.pivot(index="period", columns="id", values="value")
+series = metric_table
 
 
 def test_mesa_agents_hold_every_actor(result):
