@@ -74,7 +74,7 @@ def write_plots(ts: pd.DataFrame, model: MarketModel, folder: Path) -> list[Path
         if name == "churn_retention.png":
             draw_metric(axes[0][0], ts, "market", "churned_silent", "Churned customers", "per week",
                         style="--")  # fmt: skip
-        paths.append(_save(fig, folder / name))
+        paths.append(save_figure(fig, folder / name))
     paths.append(_customers_figure(ts, folder / "customers.png"))
     return paths
 
@@ -88,10 +88,11 @@ def _customers_figure(ts: pd.DataFrame, path: Path) -> Path:
     ax.set_xlabel(PERIOD_LABEL)
     ax.set_ylabel("customers")
     ax.legend(loc="lower left", fontsize=8)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
-def _save(fig, path: Path) -> Path:
+def save_figure(fig, path: Path) -> Path:
+    """Lay out, write atomically as PNG and release the figure."""
     fig.tight_layout()
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     plt.close(fig)

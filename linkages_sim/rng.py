@@ -1,4 +1,4 @@
-"""Random-number streams: one independent `numpy.random.Generator` per (purpose, period, unit).
+"""Random-number streams: one independent `numpy.random.Generator` per (purpose, key...).
 
 Streams are derived from the run's seed with `SeedSequence` spawn keys, never by sharing one
 generator across steps. So a draw for one purpose cannot shift another's, a counterfactual run
@@ -29,16 +29,23 @@ class Purpose(IntEnum):
     RELATIONSHIP = 30
     MONITORING = 31
     SAMPLE = 40
+    MATCH_LENGTH = 50
+    MATCH_NOISE = 51
+    PLAYER_A = 52
+    PLAYER_B = 53
+    MORAN = 54
+    HIDDEN_OPPONENT = 55
 
 
 class Streams:
-    """Factory of independent generators keyed by (purpose, period, unit)."""
+    """Factory of independent generators keyed by a purpose and integers such as (period, unit)
+    in the market or (repetition, player, opponent) in a tournament."""
 
     def __init__(self, seed: int) -> None:
         self.seed = int(seed)
 
-    def generator(self, purpose: Purpose, period: int = 0, unit: int = 0) -> np.random.Generator:
-        sequence = np.random.SeedSequence(self.seed, spawn_key=(int(purpose), period, unit))
+    def generator(self, purpose: Purpose, *key: int) -> np.random.Generator:
+        sequence = np.random.SeedSequence(self.seed, spawn_key=(int(purpose), *map(int, key)))
         return np.random.Generator(np.random.PCG64(sequence))
 
     def uniform(self, purpose: Purpose, period: int, unit: int, n: int) -> np.ndarray:
@@ -46,3 +53,8 @@ class Streams:
 
     def normal(self, purpose: Purpose, period: int, unit: int, n: int) -> np.ndarray:
         return self.generator(purpose, period, unit).standard_normal(n)
+
+
+def fresh_seed() -> int:
+    """A seed for a run the user did not seed: short enough to type back in to reproduce it."""
+    return int(np.random.SeedSequence().generate_state(1)[0])

@@ -11,7 +11,7 @@ from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from linkages_sim.strategies import STRATEGIES
+from linkages_sim.strategies import STRATEGIES, unknown_strategy_message
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 """A level or share on the 0-1 scale."""
@@ -166,8 +166,7 @@ class Contract(Strict):
         for side in ("supplier_strategy", "distributor_strategy"):
             name = getattr(self, side)
             if name not in STRATEGIES:
-                valid = ", ".join(sorted(STRATEGIES))
-                raise ValueError(f"{side}: unknown strategy '{name}'; valid: {valid}")
+                raise ValueError(f"{side}: {unknown_strategy_message(name)}")
         return self
 
     @property

@@ -13,6 +13,7 @@ is what the party *observed*, which monitoring noise may have garbled.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -196,7 +197,7 @@ class GoByMajority(Strategy):
     classifier: ClassVar[dict[str, object]] = {"memory_depth": float("inf"), "stochastic": False}
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
-        defections = sum(1 for m in opponent if m == D)
+        defections = opponent.count(D)
         return C if defections <= len(opponent) - defections else D
 
 
@@ -266,12 +267,15 @@ STRATEGIES: dict[str, type[Strategy]] = {
 """Every strategy by its CLI name."""
 
 
+def unknown_strategy_message(name: str) -> str:
+    """Name the unknown strategy, suggest the closest valid one and list them all."""
+    close = difflib.get_close_matches(name, list(STRATEGIES), n=1, cutoff=0.5)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"unknown strategy '{name}'{hint}; valid: {', '.join(STRATEGIES)}"
+
+
 def make_strategy(name: str, **params: object) -> Strategy:
     """Build a strategy by name; an unknown name lists the valid ones."""
-    try:
-        cls = STRATEGIES[name]
-    except KeyError:
-        raise ValueError(
-            f"unknown strategy '{name}'; valid: {', '.join(sorted(STRATEGIES))}"
-        ) from None
-    return cls(**params)
+    if name not in STRATEGIES:
+        raise ValueError(unknown_strategy_message(name))
+    return STRATEGIES[name](**params)
