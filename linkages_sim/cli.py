@@ -170,3 +170,7 @@ def strategies() -> None:
 
 def main() -> None:  # pragma: no cover - entry point for `python -m linkages_sim`
     sys.exit(app())
+
+
+# The workshop commands (match, tournament, evolve, play) register themselves on `app`.
+from linkages_sim import cli_game  # noqa: E402, F401

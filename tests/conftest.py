@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,3 +25,20 @@ def small(name: str | Path = "default", customers: int = 8_000, periods: int = 2
 @pytest.fixture(scope="session")
 def small_default() -> Scenario:
     return small()
+
+
+def linkages(*args: str, env: dict | None = None, cwd: Path | None = None,
+             stdin: str | None = None):
+    """Run the CLI in a subprocess, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "linkages_sim", *args], capture_output=True, text=True, input=stdin,
+        env={**os.environ, **(env or {})}, cwd=cwd, timeout=300,
+    )  # fmt: skip
+
+
+def assert_bad_input(proc, *needles: str) -> None:
+    """Exit code 2, no traceback, and each needle in the message on stderr."""
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    for needle in needles:
+        assert needle in proc.stderr, proc.stderr

@@ -2,29 +2,13 @@
 traceback or an environment difference)."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from .conftest import assert_bad_input, linkages
+
 SMALL = ["--customers", "3000", "--periods", "6", "--quiet"]
-
-
-def linkages(*args: str, env: dict | None = None, cwd: Path | None = None):
-    return subprocess.run(
-        [sys.executable, "-m", "linkages_sim", *args], capture_output=True, text=True,
-        env={**os.environ, **(env or {})}, cwd=cwd, timeout=300,
-    )  # fmt: skip
-
-
-def assert_bad_input(proc, *needles: str) -> None:
-    assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
-    for needle in needles:
-        assert needle in proc.stderr, proc.stderr
 
 
 def test_run_default_writes_every_output(tmp_path):
