@@ -2,6 +2,7 @@
 
 The notebook API: `run(scenario_or_path, seed=..., periods=..., customers=...)` returns a
 `RunResult` with tidy DataFrames; `load_scenario(path)` returns an editable, validated scenario.
+The workshop game: `Match`, `Tournament`, `replicator` and `moran` (see `linkages_sim.ipd`).
 Imports are lazy so that the command line starts fast.
 """
 
@@ -10,10 +11,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["MarketModel", "RunResult", "Scenario", "ScenarioError", "load_scenario", "run"]
+__all__ = [
+    "Game",
+    "MarketModel",
+    "Match",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "Tournament",
+    "load_scenario",
+    "moran",
+    "replicator",
+    "run",
+]
 
 if TYPE_CHECKING:
     from linkages_sim.api import RunResult, run
+    from linkages_sim.ipd import Game, Match, Tournament, moran, replicator
     from linkages_sim.loading import ScenarioError, load_scenario
     from linkages_sim.model import MarketModel
     from linkages_sim.scenario import Scenario
@@ -25,6 +39,7 @@ _HOMES = {
     "ScenarioError": "linkages_sim.loading",
     "MarketModel": "linkages_sim.model",
     "Scenario": "linkages_sim.scenario",
+    **dict.fromkeys(["Game", "Match", "Tournament", "moran", "replicator"], "linkages_sim.ipd"),
 }
 
 

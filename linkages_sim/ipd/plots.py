@@ -19,7 +19,7 @@ def draw_scores(ax, result: TournamentResult) -> None:
     """Box plot of each strategy's normalised score over repetitions, best first."""
     order = result.ranking
     scores = result.normalised_scores.loc[order]
-    ax.boxplot(scores.T.to_numpy(), tick_labels=order, vert=True, showmeans=True)
+    ax.boxplot(scores.T.to_numpy(), tick_labels=order, showmeans=True)
     ax.set_ylabel("mean score per turn")
     ax.set_title(_title("Tournament scores", result))
     ax.tick_params(axis="x", rotation=45)
