@@ -163,3 +163,17 @@ def test_hidden_opponent_is_reproducible_and_revealed_at_the_end():
     assert session.opponent_label == "hidden"
     session.respond("C")
     assert session.opponent_label == pick_hidden_opponent(1)
+
+
+@pytest.mark.parametrize("prob_end", [0.25, 0.75])
+def test_shadow_of_the_future_decides_whether_all_d_invades_grim(prob_end):
+    """Against grim, all-d earns T once and P after: per expected turn P + (T - P) p. It beats
+    grim's R against itself iff p > (R - P) / (T - P), i.e. iff w = 1 - p < (T - R) / (T - P)."""
+    result = Tournament(
+        "grim,all-d", turns=None, prob_end=prob_end, repetitions=3000, seed=1
+    ).play()
+    p = result.pairwise
+    assert p.loc["all-d", "grim"] == pytest.approx(1 + 4 * prob_end, rel=0.03)
+    assert p.loc["grim", "grim"] == 3
+    invades = p.loc["all-d", "grim"] > p.loc["grim", "grim"]
+    assert invades == (1 - prob_end < 0.5)

@@ -195,15 +195,16 @@ class TournamentResult:
 
     @property
     def pairwise(self) -> pd.DataFrame:
-        """``pairwise.loc[A, B]``: A's mean per-turn score against B over the repetitions."""
-        table = self.matches.pivot_table(
-            index="player",
-            columns="opponent",
-            values="score_per_turn",
-            aggfunc="mean",
-            observed=False,
-        )
-        return table.reindex(index=self.labels, columns=self.labels)
+        """``pairwise.loc[A, B]``: A's score per turn against B over all repetitions.
+
+        A ratio of sums (total score / total turns), so with random lengths it estimates the
+        expected payoff per expected turn, the quantity the folk theorem compares: all-d then
+        invades grim exactly when w < (T - R) / (T - P). With fixed lengths it is the mean of
+        the per-match scores per turn."""
+        totals = self.matches.groupby(["player", "opponent"], observed=False)[["score", "turns"]]
+        sums = totals.sum()
+        table = (sums["score"] / sums["turns"].where(sums["turns"] > 0)).unstack("opponent")
+        return table.reindex(index=self.labels, columns=self.labels).astype(float)
 
     @property
     def summary(self) -> pd.DataFrame:
