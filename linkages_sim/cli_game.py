@@ -283,7 +283,13 @@ def evolve(
             f"Moran process, population {record['population']}"
             if method == "moran"
             else "Replicator dynamics"
-        ) + f", noise {noise:g}, seed {t.seed}"
+        )
+        length = (
+            f"{t.turns} turns"
+            if t.prob_end is None
+            else f"prob_end {t.prob_end:g} (w = {1 - t.prob_end:g})"
+        )
+        title += f": {length}, noise {noise:g}, seed {t.seed}"
         evolution_figure(frame, title, plot)
         errors.print(f"wrote {plot}", highlight=False)
 
