@@ -35,6 +35,7 @@ class Supplier(mesa.Agent):
         self.brand_equity = spec.brand_equity
         self.data_fit = 1.0  # product-customer fit learnt from distributors' buying-habit data
         self.novelty = 0.0  # lift of the latest new product, decaying
+        self.last_launch = 0  # period of the latest new product (one is on sale at the start)
         self.metrics: dict[str, float] = {}
 
     def quality_for(self, action: str, market: Market) -> float:
@@ -126,6 +127,7 @@ class Store(mesa.Agent):
         self.training = spec.staff_training
         self.reputation = spec.reputation
         self.service = spec.service_level
+        self.greeting_time_s = spec.greeting_time_s  # the store's standard (a policy)
         self.close_rate = 0.0
         self.recovery_rate = 0.0
         self.metrics: dict[str, float] = {}
@@ -138,7 +140,7 @@ class Store(mesa.Agent):
             self.spec.service_level
             * (owner.service_spend_per_store / market.service_spend_reference) ** e
         )
-        greeting = greeting_factor(self.spec.greeting_time_s, market.greeting_standard_s)
+        greeting = greeting_factor(self.greeting_time_s, market.greeting_standard_s)
         self.service = min(1.0, level) * greeting
         target = (
             self.spec.staff_training

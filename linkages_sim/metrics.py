@@ -31,12 +31,14 @@ MARKET_METRICS = (
 )  # fmt: skip
 SUPPLIER_METRICS = (
     "wholesale_revenue", "production_cost", "profit", "cash", "units", "brand_equity",
-    "market_share_units", "market_share_value", "quality", "data_fit",
+    "market_share_units", "market_share_value", "quality", "data_fit", "sla_penalty_paid",
+    "sla_penalty_received",
 )  # fmt: skip
 DISTRIBUTOR_METRICS = (
     "retail_revenue", "cogs", "marketing_spend", "service_spend", "training_spend",
     "occupancy_cost", "profit", "cash", "units", "customers_active", "new_customers",
-    "won_back", "churned", "retention_rate", "defect_share",
+    "won_back", "churned", "retention_rate", "defect_share", "data_sharing_cost",
+    "switching_cost", "sla_penalty_paid", "sla_penalty_received",
 )  # fmt: skip
 STORE_METRICS = (
     "visitors", "buyers", "conversion_rate", "retail_revenue", "customers_active",
@@ -44,9 +46,11 @@ STORE_METRICS = (
     "complaints_resolved", "churned", "churned_silent", "retention_rate", "stockouts",
 )  # fmt: skip
 CONTRACT_METRICS = (
-    "supplier_action", "distributor_action", "supplier_trust", "distributor_trust",
-    "relationship_active",
+    "supplier_action", "distributor_action", "action", "supplier_trust", "distributor_trust",
+    "trust", "relationship_active", "sla_penalty_paid", "sla_penalty_paid_by_supplier",
+    "sla_penalty_paid_by_distributor", "wholesale_price", "units",
 )  # fmt: skip
+"""Per contract; each clause adds `compliance_<clause>` (1 met, 0 breached, NaN inactive)."""
 
 
 def ratio(numerator: float, denominator: float) -> float:
@@ -125,6 +129,8 @@ class MetricsRecorder:
                 if (mine & o.open).any()
                 else float("nan"),
                 "data_fit": s.data_fit,
+                "sla_penalty_paid": led.paid(payer=name, kind="sla_penalty"),
+                "sla_penalty_received": led.paid(payee=name, kind="sla_penalty"),
             }
         for d in m.distributors:
             mine = o.distributor == d.index
@@ -147,6 +153,10 @@ class MetricsRecorder:
                 "churned": int(t.churned[stores].sum()),
                 "retention_rate": 1.0 - ratio(t.churned[stores].sum(), active_start),
                 "defect_share": d.defect_share,
+                "data_sharing_cost": led.paid(payer=name, kind="data_sharing"),
+                "switching_cost": led.paid(payer=name, kind="switching"),
+                "sla_penalty_paid": led.paid(payer=name, kind="sla_penalty"),
+                "sla_penalty_received": led.paid(payee=name, kind="sla_penalty"),
             }
         for st in m.stores:
             k = st.index
@@ -168,14 +178,22 @@ class MetricsRecorder:
                 "retention_rate": 1.0 - ratio(t.churned[k], t.active_start[k]),
                 "stockouts": int(t.stockouts[mine].sum()),
             }
-        for r in m.relationships:
+        for k, r in enumerate(m.relationships):
+            by_supplier, by_distributor = m.penalties_paid[k]
             values = (
                 float(r.supplier_action == C), float(r.distributor_action == C),
-                r.supplier_trust, r.distributor_trust, float(r.active),
+                float(r.mutual_cooperation), r.supplier_trust, r.distributor_trust,
+                r.distributor_trust, float(r.active), by_supplier + by_distributor, by_supplier,
+                by_distributor, r.wholesale_price, float(units[o.contract == k].sum()),
             )  # fmt: skip
             self.contract_rows.extend(
                 (period, r.key, name, v) for name, v in zip(CONTRACT_METRICS, values, strict=True)
             )
+            self.contract_rows.extend(
+                (period, r.key, f"compliance_{clause.name}",
+                 float(r.compliance[clause.name][1]) if r.active else float("nan"))
+                for clause in r.spec.clauses
+            )  # fmt: skip
         self.periods.append(period)
         self.collector.collect(m)
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from linkages_sim.accounting import CUSTOMERS, OUTSIDE, Account, ConservationError, Ledger
 from linkages_sim.agents import Distributor, Store, Supplier
+from linkages_sim.contracts import measure_clauses
 from linkages_sim.kernels import codes
 from linkages_sim.metrics import MetricsRecorder
 from linkages_sim.offers import Offers
@@ -61,9 +62,13 @@ class MarketModel(mesa.Model):
         ]
         s_index, d_index = scenario.supplier_index(), scenario.distributor_index()
         self.relationships = [
-            Relationship.from_contract(c, s_index[c.supplier], d_index[c.distributor])
-            for c in scenario.contracts
-        ]
+            Relationship.from_contract(
+                c, k, s_index[c.supplier], d_index[c.distributor],
+                scenario.suppliers[s_index[c.supplier]].wholesale_price,
+            )
+            for k, c in enumerate(scenario.contracts)
+        ]  # fmt: skip
+        self.penalties_paid = np.zeros((len(self.relationships), 2))  # this period: by s, by d
         self.slots = [
             OfferSlot(store.index, r.supplier, r.distributor, k)
             for store in self.stores
@@ -79,6 +84,8 @@ class MarketModel(mesa.Model):
         ]
         for store in self.stores:
             store.operate(scenario.market)
+        self.perceived_quality: np.ndarray | None = None  # per slot, set by the first build
+        self.perceived_service: np.ndarray | None = None  # per slot
         self.offers = self._build_offers()
         for segment in self.segments:
             segment.initialise(self.offers, scenario.market.reference_price)
@@ -104,6 +111,7 @@ class MarketModel(mesa.Model):
         self.units = self._units_sold(tallies)
         self.accounting(p, tally)
         self.update_brand_and_reputation(tally)
+        self.measure_compliance()
         self.check_conservation(tally)
         self.recorder.record(p, tally)
         self.period += 1
@@ -118,10 +126,38 @@ class MarketModel(mesa.Model):
                 progress(self.period)
 
     def relationship_round(self, period: int) -> None:
-        """Each contract due for review observes, updates trust, maybe breaks, and chooses."""
+        """Broken contracts whose cooldown is over start afresh; contracts due for renewal
+        renegotiate the wholesale price; contracts due for review read each other's clauses,
+        pay SLA penalties, update trust, maybe break, and choose (DESIGN 3.1)."""
+        self.penalties_paid[:] = 0.0
         for k, r in enumerate(self.relationships):
-            if r.is_review(period):
-                r.review(period, self.streams.generator(Purpose.RELATIONSHIP, period, k))
+            supplier = self.suppliers[r.supplier].account.name
+            distributor = self.distributors[r.distributor].account.name
+            if r.due_for_recontract(period):
+                r.restart()
+                r.recontracts.append(period)
+                self.ledger.transfer(period, distributor, OUTSIDE, "switching",
+                                     r.spec.switching_cost)  # fmt: skip
+            r.renegotiate(period)
+            if not r.is_review(period):
+                continue
+            rng = self.streams.generator(Purpose.RELATIONSHIP, period, k)
+            for penalty in r.review(period, rng):
+                payer, payee = (
+                    (supplier, distributor) if penalty.payer == "supplier"
+                    else (distributor, supplier)
+                )  # fmt: skip
+                self.ledger.transfer(period, payer, payee, "sla_penalty", penalty.amount)
+                self.penalties_paid[k, penalty.payer == "distributor"] += penalty.amount
+            if not r.active:
+                self.ledger.transfer(period, distributor, OUTSIDE, "switching",
+                                     r.spec.switching_cost)  # fmt: skip
+
+    def measure_compliance(self) -> None:
+        """Measure every active contract's clauses on this period's levers."""
+        for r in self.relationships:
+            if r.active:
+                r.compliance = measure_clauses(self, r)
 
     def operations(self, period: int) -> None:
         """Actions become levers: prices, service and training spend, quality, new products,
@@ -135,6 +171,7 @@ class MarketModel(mesa.Model):
         for s in self.suppliers:
             live = self._active(supplier=s.index)
             if s.develop_products(period, any(r.supplier_action == C for r in live), market):
+                s.last_launch = period
                 self.ledger.transfer(
                     period, s.account.name, OUTSIDE, "new_product", s.spec.new_product_cost
                 )
@@ -192,6 +229,14 @@ class MarketModel(mesa.Model):
                          n_stores * d.training_spend_per_store)  # fmt: skip
             led.transfer(period, d.account.name, OUTSIDE, "occupancy",
                          sum(st.spec.occupancy_cost for st in d.stores))  # fmt: skip
+            sharing = [r for r in self._active(distributor=d.index)
+                       if d.shares_data_for(r.distributor_action)]  # fmt: skip
+            led.transfer(period, d.account.name, OUTSIDE, "data_sharing",
+                         len(sharing) * d.spec.data_sharing_cost)  # fmt: skip
+        for r in self.relationships:
+            mine = o.contract == r.index
+            r.record_trade(float(units[mine].sum()), float(np.sum(units[mine] * o.price[mine])),
+                           float(np.sum(units[mine] * o.unit_cost[mine])))  # fmt: skip
         for s in self.suppliers:
             mine = o.supplier == s.index
             led.transfer(period, s.account.name, OUTSIDE, "production",
@@ -263,7 +308,7 @@ class MarketModel(mesa.Model):
             price = d.price_for(r.distributor_action, s.spec.rrp)
             rows.append((
                 slot.store, slot.supplier, slot.distributor, slot.contract,
-                st.spec.location.x, st.spec.location.y, price, s.spec.wholesale_price,
+                st.spec.location.x, st.spec.location.y, price, r.wholesale_price,
                 s.unit_cost_for(r.supplier_action), s.quality_for(r.supplier_action, market),
                 s.fill_rate_for(r.supplier_action), st.close_rate, st.service, st.spec.layout,
                 st.reputation, s.brand_equity,
@@ -273,7 +318,20 @@ class MarketModel(mesa.Model):
         ints = [np.array(c, dtype=np.int64) for c in columns[:4]]
         floats = [np.array(c, dtype=np.float64) for c in columns[4:16]]
         flags = [np.array(c, dtype=np.bool_) for c in columns[16:]]
+        quality, service = floats[5], floats[8]
+        self._perceive(quality, service)
+        floats += [self.perceived_quality.copy(), self.perceived_service.copy()]
         return Offers(*ints, *floats, *flags)
+
+    def _perceive(self, quality: np.ndarray, service: np.ndarray) -> None:
+        """Move what customers expect of each offer toward what it delivers (exponential
+        learning); start from the delivered levels."""
+        if self.perceived_quality is None:
+            self.perceived_quality, self.perceived_service = quality.copy(), service.copy()
+            return
+        rate = self.spec.market.perception_adjustment
+        self.perceived_quality += rate * (quality - self.perceived_quality)
+        self.perceived_service += rate * (service - self.perceived_service)
 
     # --- outputs ------------------------------------------------------------------------------
 

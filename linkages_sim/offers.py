@@ -34,6 +34,8 @@ class Offers:
     layout: np.ndarray
     reputation: np.ndarray
     brand: np.ndarray
+    perceived_quality: np.ndarray  # what customers expect when choosing (learnt, lagging)
+    perceived_service: np.ndarray
     in_band: np.ndarray  # bool: retail price within the contract's band around RRP
     open: np.ndarray  # bool: the relationship is active, so the store carries the brand
 
@@ -41,11 +43,13 @@ class Offers:
         return int(self.store.shape[0])
 
     def value(self, tastes: Tastes, reference_price: float) -> np.ndarray:
-        """Offer part of the logit utility, V_j, for a segment's tastes."""
+        """Offer part of the logit utility, V_j, for a segment's tastes. Customers choose on the
+        quality and service they have come to expect, which lag what is delivered: a cut is
+        felt at once in experience but only gradually in choice (the temptation of defecting)."""
         return (
-            tastes.quality * self.quality
+            tastes.quality * self.perceived_quality
             + tastes.brand * self.brand
-            + tastes.service * self.service
+            + tastes.service * self.perceived_service
             + tastes.layout * self.layout
             + tastes.reputation * self.reputation
             - tastes.price * np.log(self.price / reference_price)

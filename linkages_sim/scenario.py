@@ -7,6 +7,8 @@ Money is in currency units per period (a week by default) unless a field says ot
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -42,8 +44,8 @@ class MapSpec(Strict):
 class SupplierDefection(Strict):
     """What a supplier that defects does (DESIGN 3.2): cuts quality, supply and cost."""
 
-    quality_cut: Unit = Field(0.15, description="fractional cut of product quality")
-    fill_rate_cut: Unit = Field(0.08, description="absolute cut of the fill rate")
+    quality_cut: Unit = Field(0.10, description="fractional cut of product quality")
+    fill_rate_cut: Unit = Field(0.04, description="absolute cut of the fill rate")
     cost_saving: Unit = Field(0.10, description="fractional saving on the unit cost")
 
 
@@ -85,9 +87,13 @@ class Supplier(Strict):
 class DistributorDefection(Strict):
     """What a distributor that defects does (DESIGN 3.2): discounts, skimps, withholds data."""
 
-    discount: float = Field(0.15, ge=0.0, le=0.9, description="price cut below RRP, fraction")
-    service_cut: Unit = Field(0.5, description="fractional cut of service spend")
-    training_cut: Unit = Field(0.5, description="fractional cut of staff-training spend")
+    discount: float = Field(0.06, ge=0.0, le=0.9, description="price cut below RRP, fraction")
+    service_cut: Unit = Field(
+        1.0, description="fractional cut of service spend, scaled by the share of its contracts "
+        "on which the distributor defects",
+    )
+    training_cut: Unit = Field(0.8, description="fractional cut of staff-training spend, scaled "
+                               "likewise")
     withhold_data: bool = Field(True, description="stop sharing customers' buying habits")
 
 
@@ -105,6 +111,9 @@ class Distributor(Strict):
         600.0, description="staff-training spend per store per period when cooperating"
     )
     shares_data: bool = Field(True, description="shares buying-habit data when cooperating")
+    data_sharing_cost: Money = Field(
+        500.0, description="cost per period of preparing the data for one supplier, when shared"
+    )
     defection: DistributorDefection = Field(
         default_factory=DistributorDefection, description="what defecting changes"
     )
@@ -146,8 +155,111 @@ class Trust(Strict):
     )
 
 
+@dataclass(frozen=True)
+class ClauseMetric:
+    """What a clause can measure: who owes it, which way the standard points, its valid range."""
+
+    party: str  # "supplier" or "distributor": the side that must meet it
+    direction: str  # ">=" (at least the threshold) or "<=" (at most)
+    low: float
+    high: float
+    unit: str
+    description: str
+
+
+CLAUSE_METRICS: dict[str, ClauseMetric] = {
+    "quality": ClauseMetric("supplier", ">=", 0.0, 1.0, "0-1",
+                            "mean quality delivered to the distributor's stores"),
+    "fill_rate": ClauseMetric("supplier", ">=", 0.0, 1.0, "0-1",
+                              "share of orders delivered in full"),
+    "new_product_within": ClauseMetric("supplier", "<=", 1.0, 520.0, "periods",
+                                       "periods since the supplier's last new product"),
+    "price_deviation": ClauseMetric("distributor", "<=", 0.0, 0.9, "share of RRP",
+                                    "largest |retail price / RRP - 1| of the brand in its stores"),
+    "service_level": ClauseMetric("distributor", ">=", 0.0, 1.0, "0-1",
+                                  "mean service level of the distributor's stores"),
+    "staff_training": ClauseMetric("distributor", ">=", 0.0, 1.0, "0-1",
+                                   "mean staff training of the distributor's stores"),
+    "greeting_time_s": ClauseMetric("distributor", "<=", 0.0, 3_600.0, "seconds",
+                                    "mean time before staff greet a customer"),
+    "data_shared": ClauseMetric("distributor", ">=", 1.0, 1.0, "yes/no",
+                                "buying-habit data shared with the supplier"),
+}  # fmt: skip
+"""The measurable standards (SMART) a contract can hold each party to (docs/contracts.md)."""
+
+
+class Clause(Strict):
+    """One explicit, measurable expectation, checked at every review (seed: make expectations
+    explicit and measurable)."""
+
+    metric: str = Field(description="what is measured: " + ", ".join(CLAUSE_METRICS))
+    threshold: float | None = Field(
+        None,
+        description="the standard: at least (quality, fill_rate, service_level, "
+        "staff_training) or at most (new_product_within, price_deviation, greeting_time_s); "
+        "not needed for data_shared",
+    )
+    penalty: Money = Field(
+        0.0, description="SLA penalty per breach found at a review, paid to the other party"
+    )
+    id: str | None = Field(None, description="name in outputs, compliance_<id> (default: metric)")
+
+    @model_validator(mode="after")
+    def _standard_in_range(self) -> Self:
+        spec = CLAUSE_METRICS.get(self.metric)
+        if spec is None:
+            close = difflib.get_close_matches(self.metric, list(CLAUSE_METRICS), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ValueError(
+                f"metric: unknown clause metric '{self.metric}'{hint}; valid: "
+                + ", ".join(CLAUSE_METRICS)
+            )
+        if self.metric == "data_shared":
+            if self.threshold not in (None, 1.0):
+                raise ValueError("threshold: data_shared takes no threshold (it is met or not)")
+            return self
+        if self.threshold is None:
+            raise ValueError(f"threshold: a {self.metric} clause needs a threshold")
+        if not spec.low <= self.threshold <= spec.high:
+            raise ValueError(
+                f"threshold: {self.threshold:g} is out of range for {self.metric} "
+                f"({spec.low:g} to {spec.high:g} {spec.unit})"
+            )
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.id or self.metric
+
+    @property
+    def standard(self) -> ClauseMetric:
+        return CLAUSE_METRICS[self.metric]
+
+    def met_by(self, value: float) -> bool:
+        if self.metric == "data_shared":
+            return value >= 1.0
+        assert self.threshold is not None
+        if self.standard.direction == ">=":
+            return value >= self.threshold - 1e-12
+        return value <= self.threshold + 1e-12
+
+
+class Renegotiation(Strict):
+    """Wholesale price renegotiated at renewal by Nash bargaining over the channel surplus."""
+
+    every: int = Field(ge=1, le=520, description="periods between renewals")
+    supplier_power: Unit = Field(0.5, description="supplier's bargaining power, 0-1")
+    supplier_outside_option: float = Field(
+        0.0, description="supplier's profit per period from its next-best use of the volume"
+    )
+    distributor_outside_option: float = Field(
+        0.0, description="distributor's profit per period from its next-best brand"
+    )
+
+
 class Contract(Strict):
-    """A supplier-distributor relationship played as a repeated game (seed slides 8-13)."""
+    """A supplier-distributor relationship played as a repeated game under explicit, measurable
+    expectations (seed slides 8-13; docs/contracts.md)."""
 
     id: str | None = Field(None, description="identifier (defaults to supplier-distributor)")
     supplier: str
@@ -157,21 +269,60 @@ class Contract(Strict):
     review_every: int = Field(4, ge=1, le=520, description="periods between relationship reviews")
     price_band: float = Field(0.05, ge=0.0, le=0.5, description="allowed deviation from RRP")
     monitoring_error: float = Field(
-        0.0, ge=0.0, le=0.5, description="probability a review misreads the other's action"
+        0.0, ge=0.0, le=0.5, description="probability that a review misreads a clause (or, "
+        "without clauses, the other's action)",
+    )
+    supplier_clauses: list[Clause] = Field(
+        default_factory=list, description="what the distributor expects of the supplier"
+    )
+    distributor_clauses: list[Clause] = Field(
+        default_factory=list, description="what the supplier expects of the distributor"
     )
     trust: Trust = Field(default_factory=Trust, description="trust dynamics and break threshold")
+    switching_cost: Money = Field(
+        0.0, description="paid by the distributor when it drops the brand and when it re-lists it"
+    )
+    recontract_after: int | None = Field(
+        None, ge=1, le=520, description="periods after a break before a new contract; none = never"
+    )
+    wholesale_price: float | None = Field(
+        None, gt=0.0, description="price per unit under this contract (default: the supplier's)"
+    )
+    renegotiation: Renegotiation | None = Field(
+        None, description="Nash bargaining over the wholesale price at renewal; none = fixed"
+    )
 
     @model_validator(mode="after")
-    def _strategies_exist(self) -> Self:
+    def _strategies_and_clauses(self) -> Self:
         for side in ("supplier_strategy", "distributor_strategy"):
             name = getattr(self, side)
             if name not in STRATEGIES:
                 raise ValueError(f"{side}: {unknown_strategy_message(name)}")
+        names: dict[str, str] = {}
+        for party in ("supplier", "distributor"):
+            for j, clause in enumerate(getattr(self, f"{party}_clauses")):
+                where = f"{party}_clauses[{j}]"
+                owner = clause.standard.party
+                if owner != party:
+                    raise ValueError(
+                        f"{where}.metric: {clause.metric} is the {owner}'s obligation; list it "
+                        f"under {owner}_clauses"
+                    )
+                if clause.name in names:
+                    raise ValueError(
+                        f"{where}: a second clause named '{clause.name}' (the first is "
+                        f"{names[clause.name]}); give one an id"
+                    )
+                names[clause.name] = where
         return self
 
     @property
     def key(self) -> str:
         return self.id or f"{self.supplier}-{self.distributor}"
+
+    @property
+    def clauses(self) -> list[Clause]:
+        return [*self.supplier_clauses, *self.distributor_clauses]
 
 
 class Centre(Strict):
@@ -309,7 +460,7 @@ class Market(Strict):
     training_adjustment: Unit = Field(0.1, description="per-period move of training to target")
     brand_adjustment: Unit = Field(0.05, description="per-period move of brand to its target")
     price_inconsistency_penalty: float = Field(
-        0.3, ge=0.0, le=5.0, description="brand target lost per unit of off-band sales share"
+        0.8, ge=0.0, le=5.0, description="brand target lost per unit of off-band sales share"
     )
     reputation_adjustment: Unit = Field(0.08, description="per-period move of reputation")
     data_fit_adjustment: Unit = Field(
@@ -318,6 +469,11 @@ class Market(Strict):
     data_fit_weight: Unit = Field(0.15, description="share of quality that depends on fit")
     new_product_boost: Unit = Field(0.08, description="quality lift of a new product")
     new_product_decay: Unit = Field(0.05, description="per-period decay of the new-product lift")
+    perception_adjustment: Unit = Field(
+        0.12,
+        description="per-period move of the quality and service customers expect when choosing "
+        "toward what is delivered; 1 = they see changes at once",
+    )
 
     @model_validator(mode="after")
     def _experience_weights(self) -> Self:
@@ -385,6 +541,12 @@ class Scenario(Strict):
                 raise LocatedError(
                     f"contracts[{i}].distributor",
                     f"unknown distributor '{c.distributor}'; known: {_names(distributors)}",
+                )
+            rrp = next(s.rrp for s in self.suppliers if s.id == c.supplier)
+            if c.wholesale_price is not None and c.wholesale_price >= rrp:
+                raise LocatedError(
+                    f"contracts[{i}].wholesale_price",
+                    f"{c.wholesale_price:g} must be below the supplier's rrp ({rrp:g})",
                 )
             pair = (c.supplier, c.distributor)
             if pair in pairs:

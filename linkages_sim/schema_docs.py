@@ -3,6 +3,7 @@ cannot drift from what the validator accepts. A test compares the file with this
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
@@ -79,3 +80,16 @@ def reference_markdown() -> str:
         out.append("")
     out.append(END)
     return "\n".join(out)
+
+
+def update_reference(path: Path) -> None:
+    """Rewrite the generated block of `path` (docs/scenarios.md) from the schema."""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    path.write_text(text[:start] + reference_markdown() + text[end:], encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m linkages_sim.schema_docs docs/scenarios.md
+    import sys
+
+    update_reference(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/scenarios.md"))
