@@ -43,13 +43,17 @@ class OfferSlot:
 class MarketModel(mesa.Model):
     """Suppliers, distributors, stores and customer segments playing one market."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None) -> None:
+    def __init__(
+        self, scenario: Scenario, seed: int | None = None, structure_seed: int | None = None
+    ) -> None:
+        """`seed` drives every random draw; `structure_seed`, when given, drives only the
+        market's layout (homes, initial customers), so replications can share it."""
         seed = scenario.seed if seed is None else int(seed)
         super().__init__(rng=seed)
         self.spec = scenario
         self.seed = seed
         self.period = 0
-        self.streams = Streams(seed)
+        self.streams = Streams(seed, structure_seed)
         self.ledger = Ledger()
         self.ledger.open(Account(CUSTOMERS))
         self.ledger.open(Account(OUTSIDE))

@@ -37,15 +37,25 @@ class Purpose(IntEnum):
     HIDDEN_OPPONENT = 55
 
 
+STRUCTURE = frozenset({Purpose.HOMES, Purpose.INITIAL_STATE, Purpose.INITIAL_CHOICE})
+"""Draws that lay out the market before the first period: where customers live, their initial
+states and stores."""
+
+
 class Streams:
     """Factory of independent generators keyed by a purpose and integers such as (period, unit)
-    in the market or (repetition, player, opponent) in a tournament."""
+    in the market or (repetition, player, opponent) in a tournament.
 
-    def __init__(self, seed: int) -> None:
+    `structure_seed` (default: `seed`) seeds the `STRUCTURE` draws alone, so replications can
+    share one market layout and differ only in what happens in it."""
+
+    def __init__(self, seed: int, structure_seed: int | None = None) -> None:
         self.seed = int(seed)
+        self.structure_seed = self.seed if structure_seed is None else int(structure_seed)
 
     def generator(self, purpose: Purpose, *key: int) -> np.random.Generator:
-        sequence = np.random.SeedSequence(self.seed, spawn_key=(int(purpose), *map(int, key)))
+        seed = self.structure_seed if purpose in STRUCTURE else self.seed
+        sequence = np.random.SeedSequence(seed, spawn_key=(int(purpose), *map(int, key)))
         return np.random.Generator(np.random.PCG64(sequence))
 
     def uniform(self, purpose: Purpose, period: int, unit: int, n: int) -> np.ndarray:

@@ -89,10 +89,10 @@ class DistributorDefection(Strict):
 
     discount: float = Field(0.06, ge=0.0, le=0.9, description="price cut below RRP, fraction")
     service_cut: Unit = Field(
-        1.0, description="fractional cut of service spend, scaled by the share of its contracts "
+        0.8, description="fractional cut of service spend, scaled by the share of its contracts "
         "on which the distributor defects",
     )
-    training_cut: Unit = Field(0.8, description="fractional cut of staff-training spend, scaled "
+    training_cut: Unit = Field(0.5, description="fractional cut of staff-training spend, scaled "
                                "likewise")
     withhold_data: bool = Field(True, description="stop sharing customers' buying habits")
 
@@ -112,7 +112,7 @@ class Distributor(Strict):
     )
     shares_data: bool = Field(True, description="shares buying-habit data when cooperating")
     data_sharing_cost: Money = Field(
-        500.0, description="cost per period of preparing the data for one supplier, when shared"
+        1_500.0, description="cost per period of preparing the data for one supplier, when shared"
     )
     defection: DistributorDefection = Field(
         default_factory=DistributorDefection, description="what defecting changes"
