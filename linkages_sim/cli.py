@@ -172,5 +172,6 @@ def main() -> None:  # pragma: no cover - entry point for `python -m linkages_si
     sys.exit(app())
 
 
-# The workshop commands (match, tournament, evolve, play) register themselves on `app`.
-from linkages_sim import cli_game  # noqa: E402, F401
+# The workshop commands (match, tournament, evolve, play) and payoff-matrix register
+# themselves on `app`.
+from linkages_sim import cli_contracts, cli_game  # noqa: E402, F401

@@ -82,22 +82,23 @@ def fixed_profile(
 
 @dataclass(frozen=True)
 class ProfitPerPeriod:
-    """Picklable measure of a finished run: the two firms' mean profit per period."""
+    """Picklable measure of a finished run: the two firms' mean profit per period, and how many
+    clause breaches each side was read to commit under the contract."""
 
     supplier: str
     distributor: str
+    contract: str
 
-    def __call__(self, model: MarketModel) -> tuple[float, float]:
+    def __call__(self, model: MarketModel) -> tuple[float, float, int, int]:
         periods = max(model.period, 1)
-        out = []
-        for account, spec in (
-            (f"supplier:{self.supplier}", next(s for s in model.spec.suppliers
-                                               if s.id == self.supplier)),
-            (f"distributor:{self.distributor}", next(d for d in model.spec.distributors
-                                                     if d.id == self.distributor)),
-        ):  # fmt: skip
-            out.append((model.ledger.accounts[account].cash - spec.cash) / periods)
-        return out[0], out[1]
+        opening = {f"supplier:{s.id}": s.cash for s in model.spec.suppliers}
+        opening |= {f"distributor:{d.id}": d.cash for d in model.spec.distributors}
+        profit = [
+            (model.ledger.accounts[name].cash - opening[name]) / periods
+            for name in (f"supplier:{self.supplier}", f"distributor:{self.distributor}")
+        ]
+        r = next(r for r in model.relationships if r.key == self.contract)
+        return profit[0], profit[1], r.breaches_read["supplier"], r.breaches_read["distributor"]
 
 
 def _interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -202,7 +203,11 @@ class PayoffMatrix:
                 for profile in PROFILES
             },
             "payoffs": {party: self.payoffs(party) for party in PARTIES},
-            "differences": {party: self.differences(party) for party in PARTIES},
+            "differences": {
+                party: {gap: {k: _finite(v) for k, v in interval.items()}
+                        for gap, interval in self.differences(party).items()}
+                for party in PARTIES
+            },
             "dilemma_ordering_established": {
                 party: self.ordering_established(party) for party in PARTIES
             },
@@ -244,7 +249,13 @@ def sweep_sla(
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[PayoffMatrix]:
-    """One payoff matrix per SLA penalty, all on the same seeds (common random numbers)."""
+    """One payoff matrix per SLA penalty (None: the scenario's own penalties), all on the same
+    seeds (common random numbers).
+
+    SLA penalties are transfers between the two parties: nothing in the market depends on cash,
+    so they change the payoffs but not what happens. The four profiles are therefore run once
+    with the contract's penalties at zero, counting the breaches read at each review, and each
+    penalty's payoffs follow exactly: profit - penalty x (own breaches - other's breaches)."""
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
     if periods < 1:
@@ -254,23 +265,31 @@ def sweep_sla(
     base = with_overrides(scenario, periods=periods, customers=customers)
     seed = fresh_seed() if seed is None else int(seed)
     seeds = replication_seeds(seed, replications)
+    measure = ProfitPerPeriod(spec.supplier, spec.distributor, key)
     jobs, index = [], []
-    for penalty in penalties:
+    designs = [None] if all(p is None for p in penalties) else [None, 0.0]
+    for design in dict.fromkeys(d for d in designs if d is not None or None in penalties):
         for profile in PROFILES:
-            variant = fixed_profile(base, key, profile, penalty)
+            variant = fixed_profile(base, key, profile, design)
             for k, s in enumerate(seeds):
                 jobs.append((variant, s))
-                index.append((penalty, profile, k, s))
-    profits = run_many(jobs, ProfitPerPeriod(spec.supplier, spec.distributor), workers, progress,
-                       structure_seed=seed)  # fmt: skip
+                index.append((design, profile, k, s))
+    results = run_many(jobs, measure, workers, progress, structure_seed=seed)
     rows = pd.DataFrame(
-        [(*i, sp, dp) for i, (sp, dp) in zip(index, profits, strict=True)],
-        columns=["penalty", "profile", "replication", "seed", "supplier", "distributor"],
-    )
+        [(*i, *r) for i, r in zip(index, results, strict=True)],
+        columns=["design", "profile", "replication", "seed", "supplier", "distributor",
+                 "supplier_breaches", "distributor_breaches"],
+    )  # fmt: skip
     matrices = []
     for penalty in penalties:
-        mine = rows["penalty"].isna() if penalty is None else rows["penalty"] == penalty
-        runs = rows[mine].drop(columns="penalty").reset_index(drop=True)
+        if penalty is None:
+            runs = rows[rows["design"].isna()].copy()
+        else:
+            runs = rows[rows["design"] == 0.0].copy()
+            net = penalty * (runs["supplier_breaches"] - runs["distributor_breaches"]) / periods
+            runs["supplier"] -= net
+            runs["distributor"] += net
+        runs = runs.drop(columns="design").reset_index(drop=True)
         matrices.append(PayoffMatrix(scenario.name, key, periods, replications, seed,
                                      base.customers, penalty, runs))  # fmt: skip
     return matrices

@@ -57,6 +57,10 @@ class Relationship:
     """Each clause's latest measurement (value, met), updated every period by the model."""
     renegotiations: list[tuple[int, float, float | None]] = field(default_factory=list)
     """(period, price before, agreed price or None when no agreement)."""
+    breaches_read: dict[str, int] = field(
+        default_factory=lambda: {"supplier": 0, "distributor": 0}
+    )
+    """Clauses of each party read as breached at reviews, over the whole run."""
     window: np.ndarray = field(default_factory=lambda: np.zeros(4))
     """Since the last renewal: periods, units, retail revenue, production cost."""
 
@@ -146,6 +150,7 @@ class Relationship:
             met = self.compliance[clause.name][1] != bool(wrong)
             if not met:
                 met_all = False
+                self.breaches_read[party] += 1
                 if clause.penalty > 0:
                     penalties.append(Penalty(party, clause.name, clause.penalty))
         return met_all
