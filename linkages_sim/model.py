@@ -152,7 +152,7 @@ class MarketModel(mesa.Model):
                     else (distributor, supplier)
                 )  # fmt: skip
                 self.ledger.transfer(period, payer, payee, "sla_penalty", penalty.amount)
-                self.penalties_paid[k, penalty.payer == "distributor"] += penalty.amount
+                self.penalties_paid[k, int(penalty.payer == "distributor")] += penalty.amount
             if not r.active:
                 self.ledger.transfer(period, distributor, OUTSIDE, "switching",
                                      r.spec.switching_cost)  # fmt: skip

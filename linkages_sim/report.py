@@ -84,15 +84,32 @@ def render_report(result: RunResult, plots: list[Path], out: Path) -> str:
         "",
         "## Relationships",
         "",
-        "Moves at each review (C = met the other's expectations, D = defected).",
+        "Moves at each review (C = cooperate, D = defect), and the share of weeks in which both "
+        "sides cooperated. Each contract states SMART clauses; reviews read them (with the "
+        "contract's monitoring error) and charge the SLA penalties of breaches read.",
         "",
         table(
             ["contract", "strategies (supplier / distributor)", "supplier moves",
-             "distributor moves", "trust (supplier / distributor)", "status"],
+             "distributor moves", "both C", "trust (s / d)", "status"],
             [[k, f"{v['supplier_strategy']} / {v['distributor_strategy']}",
               f"`{v['supplier_moves']}`", f"`{v['distributor_moves']}`",
+              pct(v["mutual_cooperation_share"]),
               f"{num(v['supplier_trust_end'], 2)} / {num(v['distributor_trust_end'], 2)}",
-              "active" if v["active_end"] else f"**broken at week {v['broke_at_period']}**"]
+              _status(v)]
+             for k, v in s["contracts"].items()],
+        ),
+        "",
+        "Clause compliance (share of active weeks meeting the standard), SLA penalties paid and "
+        "the wholesale price at the end:",
+        "",
+        table(
+            ["contract", "compliance", "penalties paid by supplier / distributor",
+             "wholesale price"],
+            [[k, ", ".join(f"{name} {pct(share)}" for name, share in v["compliance"].items())
+              or "(no clauses)",
+              f"{money(v['sla_penalty_paid_by_supplier'])} / "
+              f"{money(v['sla_penalty_paid_by_distributor'])}",
+              num(v["wholesale_price_end"], 2)]
              for k, v in s["contracts"].items()],
         ),
         "",
@@ -112,3 +129,12 @@ def render_report(result: RunResult, plots: list[Path], out: Path) -> str:
         "",
     ]
     return "\n".join(parts)
+
+
+def _status(contract: dict) -> str:
+    if not contract["breaks"]:
+        return "active"
+    events = [f"broken at week {w}" for w in contract["breaks"]]
+    events += [f"re-contracted at week {w}" for w in contract["recontracts"]]
+    state = "active" if contract["active_end"] else "**broken**"
+    return f"{state} ({'; '.join(sorted(events, key=lambda e: int(e.split()[-1])))})"

@@ -64,6 +64,22 @@ def summarise(model: MarketModel, ts: pd.DataFrame) -> dict[str, Any]:
             "distributor_trust_end": _clean(r.distributor_trust),
             "active_end": r.active,
             "broke_at_period": r.broke_at,
+            "breaks": list(r.breaks),
+            "recontracts": list(r.recontracts),
+            "mutual_cooperation_share": _clean(
+                _series(ts, "contract", "action")[r.key].mean()
+            ),
+            "sla_penalty_paid_by_supplier": _clean(
+                _series(ts, "contract", "sla_penalty_paid_by_supplier")[r.key].sum()
+            ),
+            "sla_penalty_paid_by_distributor": _clean(
+                _series(ts, "contract", "sla_penalty_paid_by_distributor")[r.key].sum()
+            ),
+            "compliance": {
+                c.name: _clean(_series(ts, "contract", f"compliance_{c.name}")[r.key].mean())
+                for c in r.spec.clauses
+            },
+            "wholesale_price_end": _clean(r.wholesale_price),
         }
         for r in model.relationships
     }
