@@ -108,4 +108,5 @@ def test_winning_back_costs_more_than_keeping(baseline):
     assert kept > 0 and won_back > 0
     cost_to_keep = money / kept
     cost_to_win_back = money * lapsed_share / won_back
+    print(f"win-back / keep cost ratio: {cost_to_win_back / cost_to_keep:.2f}")
     assert cost_to_win_back > 1.5 * cost_to_keep
