@@ -19,6 +19,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Tournament",
+    "kpis",
     "load_scenario",
     "moran",
     "replicator",
@@ -28,6 +29,7 @@ __all__ = [
 if TYPE_CHECKING:
     from linkages_sim.api import RunResult, run
     from linkages_sim.ipd import Game, Match, Tournament, moran, replicator
+    from linkages_sim.kpis import kpis
     from linkages_sim.loading import ScenarioError, load_scenario
     from linkages_sim.model import MarketModel
     from linkages_sim.scenario import Scenario
@@ -39,6 +41,7 @@ _HOMES = {
     "ScenarioError": "linkages_sim.loading",
     "MarketModel": "linkages_sim.model",
     "Scenario": "linkages_sim.scenario",
+    "kpis": "linkages_sim.kpis",
     **dict.fromkeys(["Game", "Match", "Tournament", "moran", "replicator"], "linkages_sim.ipd"),
 }
 

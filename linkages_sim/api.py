@@ -42,6 +42,12 @@ class RunResult:
         """Every money transfer of the run: period, payer, payee, kind, amount."""
         return self.model.ledger.frame()
 
+    def kpis(self, by: str = "run") -> pd.DataFrame:
+        """The KPIs of `docs/kpis.md` as a tidy frame (level, id, kpi, value[, period])."""
+        from linkages_sim.kpis import kpis
+
+        return kpis(self, by=by)
+
     def metric(self, level: str, metric: str) -> pd.DataFrame:
         """One metric as a period x id table, e.g. `result.metric("supplier", "brand_equity")`."""
         return metric_table(self.timeseries, level, metric)

@@ -164,3 +164,62 @@ def _sweep_output(matrices, json_out: Path | None, plot: Path | None) -> None:
 
         sweep_figure(matrices, plot)
         errors.print(f"wrote {plot}", highlight=False)
+
+
+@app.command("kpis")
+def kpis_command(
+    run_folder: Annotated[Path, typer.Argument(help="A folder written by `linkages run`.")],
+    level: Annotated[
+        str | None,
+        typer.Option(help="market, supplier, distributor, store or contract (default: all)."),
+    ] = None,
+    by_period: Annotated[
+        bool, typer.Option("--by-period", help="Per-period values (CSV on standard output).")
+    ] = False,
+) -> None:
+    """Print the KPIs of a finished run (docs/kpis.md), computed from its saved tables."""
+    import sys
+
+    from rich.table import Table
+
+    from linkages_sim.kpis import LEVELS, kpi_table, kpis
+    from linkages_sim.loading import ScenarioError, load_scenario
+
+    if level is not None and level not in LEVELS:
+        raise fail(f"--level must be one of {', '.join(LEVELS)}, got '{level}'")
+    table_path, scenario_path = run_folder / "timeseries.parquet", run_folder / "scenario.yaml"
+    for path in (table_path, scenario_path):
+        if not path.exists():
+            raise fail(f"{path}: not found; give a folder written by `linkages run`")
+    try:
+        scenario = load_scenario(scenario_path)
+    except ScenarioError as err:
+        raise fail(str(err)) from None
+    import pandas as pd
+
+    frame = kpis(pd.read_parquet(table_path), scenario, by="period" if by_period else "run")
+    if level is not None:
+        frame = frame[frame["level"] == level]
+    if by_period:
+        frame.to_csv(sys.stdout, index=False)
+        return
+    for name in [level] if level else list(LEVELS):
+        wide = kpi_table(frame, name)
+        t = Table("kpi", *wide.index, title=f"{name} KPIs ({run_folder})")
+        for kpi in wide.columns:
+            t.add_row(kpi, *(_format(kpi, v) for v in wide[kpi]))
+        console.print(t)
+
+
+def _format(kpi: str, value: float) -> str:
+    from linkages_sim.report import cost, money, num, pct
+
+    if kpi.endswith("_cost"):
+        return cost(value)
+    if kpi in ("revenue", "profit") or kpi.startswith("sla_"):
+        return money(value)
+    if kpi in ("brand_equity", "reputation", "satisfaction", "trust", "service_level"):
+        return num(value)
+    if kpi == "complaints_per_1000_active":
+        return num(value, 2)
+    return pct(value)

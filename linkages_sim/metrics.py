@@ -27,12 +27,15 @@ MARKET_METRICS = (
     "shoppers", "went_outside", "new_customers", "won_back", "churned", "churned_silent",
     "complaints", "dissatisfied", "satisfaction", "price_consistency", "funnel_attention",
     "funnel_interest", "funnel_desire", "funnel_conviction", "sell_rate_active",
-    "sell_rate_lapsed", "sell_rate_new", "customer_weight",
+    "sell_rate_lapsed", "sell_rate_new", "customer_weight", "funnel_unaware_start",
+    "funnel_attention_start", "funnel_interest_start", "funnel_desire_start",
+    "funnel_to_attention", "funnel_to_interest", "funnel_to_desire", "funnel_to_conviction",
+    "shoppers_new", "shoppers_lapsed", "buyers_new", "buyers_lapsed",
 )  # fmt: skip
 SUPPLIER_METRICS = (
     "wholesale_revenue", "production_cost", "profit", "cash", "units", "brand_equity",
     "market_share_units", "market_share_value", "quality", "data_fit", "sla_penalty_paid",
-    "sla_penalty_received",
+    "sla_penalty_received", "units_in_band",
 )  # fmt: skip
 DISTRIBUTOR_METRICS = (
     "retail_revenue", "cogs", "marketing_spend", "service_spend", "training_spend",
@@ -44,6 +47,7 @@ STORE_METRICS = (
     "visitors", "buyers", "conversion_rate", "retail_revenue", "customers_active",
     "satisfaction", "reputation", "service_level", "staff_training", "complaints",
     "complaints_resolved", "churned", "churned_silent", "retention_rate", "stockouts",
+    "customers_active_start",
 )  # fmt: skip
 CONTRACT_METRICS = (
     "supplier_action", "distributor_action", "action", "supplier_trust", "distributor_trust",
@@ -112,7 +116,15 @@ class MetricsRecorder:
             "sell_rate_lapsed": ratio(t.buyers_by_state[2], t.shoppers_by_state[2]),
             "sell_rate_new": ratio(t.buyers_by_state[0], t.shoppers_by_state[0]),
             "customer_weight": m.customer_weight,
-        }
+            **{f"funnel_{stage}_start": int(t.funnel_start[k]) for k, stage in enumerate(
+                ("unaware", "attention", "interest", "desire"))},
+            **{f"funnel_to_{stage}": int(t.funnel_advanced[k]) for k, stage in enumerate(
+                ("attention", "interest", "desire", "conviction"))},
+            "shoppers_new": int(t.shoppers_by_state[0]),
+            "shoppers_lapsed": int(t.shoppers_by_state[2]),
+            "buyers_new": int(t.buyers_by_state[0]),
+            "buyers_lapsed": int(t.buyers_by_state[2]),
+        }  # fmt: skip
         for s in m.suppliers:
             mine = o.supplier == s.index
             name = s.account.name
@@ -129,6 +141,7 @@ class MetricsRecorder:
                 if (mine & o.open).any()
                 else float("nan"),
                 "data_fit": s.data_fit,
+                "units_in_band": float(units[mine & o.in_band].sum()),
                 "sla_penalty_paid": led.paid(payer=name, kind="sla_penalty"),
                 "sla_penalty_received": led.paid(payee=name, kind="sla_penalty"),
             }
@@ -177,6 +190,7 @@ class MetricsRecorder:
                 "churned_silent": int(t.churned_silent[k]),
                 "retention_rate": 1.0 - ratio(t.churned[k], t.active_start[k]),
                 "stockouts": int(t.stockouts[mine].sum()),
+                "customers_active_start": int(t.active_start[k]),
             }
         for k, r in enumerate(m.relationships):
             by_supplier, by_distributor = m.penalties_paid[k]

@@ -71,6 +71,9 @@ def write_run(result: RunResult, out: Path, force: bool = False) -> dict[str, Pa
 
     put("timeseries.parquet", lambda p: ts.to_parquet(p, index=False))
     put("timeseries.csv", lambda p: ts.to_csv(p, index=False))
+    kpi_frame = result.kpis()
+    put("kpis.csv", lambda p: kpi_frame.to_csv(p, index=False))
+    put("kpis_by_period.csv", lambda p: result.kpis(by="period").to_csv(p, index=False))
     put("ledger.csv", lambda p: result.ledger.to_csv(p, index=False))
     put(
         "customers_sample.csv", lambda p: result.model.customer_sample(1_000).to_csv(p, index=False)
@@ -79,7 +82,8 @@ def write_run(result: RunResult, out: Path, force: bool = False) -> dict[str, Pa
     put("summary.json", lambda p: p.write_text(json_text(result.summary), encoding="utf-8"))
     plots = write_plots(ts, result.model, out / "plots")
     files.update({f"plots/{p.name}": p for p in plots})
-    put("report.md", lambda p: p.write_text(render_report(result, plots, out), encoding="utf-8"))
+    report = render_report(result, plots, out, kpi_frame)
+    put("report.md", lambda p: p.write_text(report, encoding="utf-8"))
     return files
 
 

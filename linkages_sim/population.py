@@ -52,6 +52,8 @@ class Tally:
     dissatisfied: int  # customers whose experience fell short by more than the threshold
     counts: np.ndarray  # prospects, active, lapsed at the end of the period
     stages: np.ndarray  # non-active customers per funnel stage at the end
+    funnel_start: np.ndarray  # non-active customers per stage before this period's funnel step
+    funnel_advanced: np.ndarray  # ... of whom moved on to the next stage this period
 
 
 class CustomerSegment(mesa.Agent):
@@ -127,7 +129,13 @@ class CustomerSegment(mesa.Agent):
 
     def advance_funnel(self, period: int, p_prospect: np.ndarray, p_lapsed: np.ndarray) -> None:
         u = self.streams.uniform(Purpose.FUNNEL, period, self.index, self.size)
+        candidates = self.state != codes.ACTIVE
+        before = self.stage.copy()
         kernels.advance_funnel(self.state, self.stage, u, p_prospect, p_lapsed)
+        stages = codes.CONVICTION + 1
+        self._funnel_start = np.bincount(before[candidates], minlength=stages)
+        moved = candidates & (self.stage > before)
+        self._funnel_advanced = np.bincount(before[moved], minlength=stages)
 
     def shop(self, period: int, offers: Offers, market: Market, funnel: Funnel) -> None:
         """Choose among offers, then resolve each trip: stock, sale, experience, satisfaction."""
@@ -217,6 +225,8 @@ class CustomerSegment(mesa.Agent):
             dissatisfied=dissatisfied,
             counts=np.bincount(self.state, minlength=3),
             stages=np.bincount(non_active_stages, minlength=codes.CONVICTION + 1),
+            funnel_start=self._funnel_start,
+            funnel_advanced=self._funnel_advanced,
         )
 
     # --- teaching -----------------------------------------------------------------------------

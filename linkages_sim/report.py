@@ -6,17 +6,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 if TYPE_CHECKING:
     from linkages_sim.api import RunResult
 
 
+def _missing(x: float | None) -> bool:
+    return x is None or x != x  # None or NaN (an undefined rate)
+
+
 def money(x: float | None) -> str:
-    return "n/a" if x is None else f"{x:,.0f}"
+    return "n/a" if _missing(x) else f"{x:,.0f}"
 
 
 def compact(x: float | None) -> str:
     """Money in a few characters (12.3M, 456.7k), for narrow terminal tables."""
-    if x is None:
+    if _missing(x):
         return "n/a"
     for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(x) >= size:
@@ -24,12 +30,17 @@ def compact(x: float | None) -> str:
     return f"{x:.0f}"
 
 
+def cost(x: float | None) -> str:
+    """Money per customer: cents matter below 100."""
+    return "n/a" if _missing(x) else f"{x:,.2f}" if abs(x) < 100 else f"{x:,.0f}"
+
+
 def pct(x: float | None) -> str:
-    return "n/a" if x is None else f"{100 * x:.1f}%"
+    return "n/a" if _missing(x) else f"{100 * x:.1f}%"
 
 
 def num(x: float | None, digits: int = 3) -> str:
-    return "n/a" if x is None else f"{x:.{digits}f}"
+    return "n/a" if _missing(x) else f"{x:.{digits}f}"
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -38,8 +49,11 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def render_report(result: RunResult, plots: list[Path], out: Path) -> str:
+def render_report(
+    result: RunResult, plots: list[Path], out: Path, kpi_frame: pd.DataFrame | None = None
+) -> str:
     s = result.summary
+    kpi_frame = result.kpis() if kpi_frame is None else kpi_frame
     mk = s["market"]
     parts = [
         f"# linkages-sim report: {s['scenario']}",
@@ -52,36 +66,81 @@ def render_report(result: RunResult, plots: list[Path], out: Path) -> str:
         "## Market",
         "",
         table(
-            ["customer spend", "channel profit", "active customers (start -> end)", "new",
-             "won back", "churned", "silent share of churn", "price consistency"],
-            [[money(mk["customer_spend"]), money(mk["channel_profit"]),
-              f"{mk['customers_active_start']:,} -> {mk['customers_active_end']:,}",
-              f"{mk['new_customers']:,}", f"{mk['won_back']:,}", f"{mk['churned']:,}",
-              pct(mk["silent_share_of_churn"]), pct(mk["price_consistency"])]],
+            [
+                "customer spend",
+                "channel profit",
+                "active customers (start -> end)",
+                "new",
+                "won back",
+                "churned",
+                "silent share of churn",
+                "price consistency",
+            ],
+            [
+                [
+                    money(mk["customer_spend"]),
+                    money(mk["channel_profit"]),
+                    f"{mk['customers_active_start']:,} -> {mk['customers_active_end']:,}",
+                    f"{mk['new_customers']:,}",
+                    f"{mk['won_back']:,}",
+                    f"{mk['churned']:,}",
+                    pct(mk["silent_share_of_churn"]),
+                    pct(mk["price_consistency"]),
+                ]
+            ],
         ),
         "",
         "## Suppliers",
         "",
         table(
-            ["supplier", "wholesale revenue", "profit", "share (units)", "share (value)",
-             "brand equity (start -> end)"],
-            [[k, money(v["wholesale_revenue"]), money(v["profit"]), pct(v["market_share_units"]),
-              pct(v["market_share_value"]),
-              f"{num(v['brand_equity_start'])} -> {num(v['brand_equity_end'])}"]
-             for k, v in s["suppliers"].items()],
+            [
+                "supplier",
+                "wholesale revenue",
+                "profit",
+                "share (units)",
+                "share (value)",
+                "brand equity (start -> end)",
+            ],
+            [
+                [
+                    k,
+                    money(v["wholesale_revenue"]),
+                    money(v["profit"]),
+                    pct(v["market_share_units"]),
+                    pct(v["market_share_value"]),
+                    f"{num(v['brand_equity_start'])} -> {num(v['brand_equity_end'])}",
+                ]
+                for k, v in s["suppliers"].items()
+            ],
         ),
         "",
         "## Distributors",
         "",
         table(
-            ["distributor", "retail revenue", "profit", "weekly retention", "annualised retention",
-             "active customers (end)", "satisfaction (end)"],
-            [[k, money(v["retail_revenue"]), money(v["profit"]), pct(v["retention_rate_weekly"]),
-              pct(v["retention_rate_annualised"]), f"{v['customers_active_end']:,}",
-              num(v["satisfaction_end"])]
-             for k, v in s["distributors"].items()],
+            [
+                "distributor",
+                "retail revenue",
+                "profit",
+                "weekly retention",
+                "annualised retention",
+                "active customers (end)",
+                "satisfaction (end)",
+            ],
+            [
+                [
+                    k,
+                    money(v["retail_revenue"]),
+                    money(v["profit"]),
+                    pct(v["retention_rate_weekly"]),
+                    pct(v["retention_rate_annualised"]),
+                    f"{v['customers_active_end']:,}",
+                    num(v["satisfaction_end"]),
+                ]
+                for k, v in s["distributors"].items()
+            ],
         ),
         "",
+        *kpi_section(kpi_frame),
         "## Relationships",
         "",
         "Moves at each review (C = cooperate, D = defect), and the share of weeks in which both "
@@ -89,33 +148,55 @@ def render_report(result: RunResult, plots: list[Path], out: Path) -> str:
         "contract's monitoring error) and charge the SLA penalties of breaches read.",
         "",
         table(
-            ["contract", "strategies (supplier / distributor)", "supplier moves",
-             "distributor moves", "both C", "trust (s / d)", "status"],
-            [[k, f"{v['supplier_strategy']} / {v['distributor_strategy']}",
-              f"`{v['supplier_moves']}`", f"`{v['distributor_moves']}`",
-              pct(v["mutual_cooperation_share"]),
-              f"{num(v['supplier_trust_end'], 2)} / {num(v['distributor_trust_end'], 2)}",
-              _status(v)]
-             for k, v in s["contracts"].items()],
+            [
+                "contract",
+                "strategies (supplier / distributor)",
+                "supplier moves",
+                "distributor moves",
+                "both C",
+                "trust (s / d)",
+                "status",
+            ],
+            [
+                [
+                    k,
+                    f"{v['supplier_strategy']} / {v['distributor_strategy']}",
+                    f"`{v['supplier_moves']}`",
+                    f"`{v['distributor_moves']}`",
+                    pct(v["mutual_cooperation_share"]),
+                    f"{num(v['supplier_trust_end'], 2)} / {num(v['distributor_trust_end'], 2)}",
+                    _status(v),
+                ]
+                for k, v in s["contracts"].items()
+            ],
         ),
         "",
         "Clause compliance (share of active weeks meeting the standard), SLA penalties paid and "
         "the wholesale price at the end:",
         "",
         table(
-            ["contract", "compliance", "penalties paid by supplier / distributor",
-             "wholesale price"],
-            [[k, ", ".join(f"{name} {pct(share)}" for name, share in v["compliance"].items())
-              or "(no clauses)",
-              f"{money(v['sla_penalty_paid_by_supplier'])} / "
-              f"{money(v['sla_penalty_paid_by_distributor'])}",
-              num(v["wholesale_price_end"], 2)]
-             for k, v in s["contracts"].items()],
+            [
+                "contract",
+                "compliance",
+                "penalties paid by supplier / distributor",
+                "wholesale price",
+            ],
+            [
+                [
+                    k,
+                    ", ".join(f"{name} {pct(share)}" for name, share in v["compliance"].items())
+                    or "(no clauses)",
+                    f"{money(v['sla_penalty_paid_by_supplier'])} / "
+                    f"{money(v['sla_penalty_paid_by_distributor'])}",
+                    num(v["wholesale_price_end"], 2),
+                ]
+                for k, v in s["contracts"].items()
+            ],
         ),
         "",
         "## Figures",
         "",
-    ]  # fmt: skip
+    ]
     for plot in plots:
         parts += [f"![{plot.stem}]({plot.relative_to(out).as_posix()})", ""]
     parts += [
@@ -138,3 +219,75 @@ def _status(contract: dict) -> str:
     events += [f"re-contracted at week {w}" for w in contract["recontracts"]]
     state = "active" if contract["active_end"] else "**broken**"
     return f"{state} ({'; '.join(sorted(events, key=lambda e: int(e.split()[-1])))})"
+
+
+KPI_COLUMNS = {
+    "distributor": [
+        "conversion_rate",
+        "retention_rate",
+        "silent_churn_share",
+        "acquisition_cost",
+        "win_back_cost",
+        "retention_cost",
+        "gross_margin",
+        "market_share_value",
+    ],
+    "supplier": ["gross_margin", "market_share_units", "price_consistency", "brand_equity"],
+}
+
+
+def _kpi_cell(name: str, value: float) -> str:
+    if name.endswith("_cost"):
+        return cost(value)
+    if name in ("brand_equity",):
+        return num(value)
+    return pct(value)
+
+
+def kpi_section(frame: pd.DataFrame) -> list[str]:
+    """The KPI tool's numbers (docs/kpis.md), the same as kpis.csv and `linkages kpis`."""
+    from linkages_sim.kpis import kpi_table
+
+    market = kpi_table(frame, "market").iloc[0]
+    parts = [
+        "## KPIs",
+        "",
+        "Whole-run values (`kpis.csv`; per week in `kpis_by_period.csv`; definitions in "
+        "docs/kpis.md). Retention is per week; costs are average money per customer.",
+        "",
+        table(
+            [
+                "conversion",
+                "retention / week",
+                "silent share of churn",
+                "complaint rate",
+                "acquisition cost",
+                "win-back cost",
+                "retention cost",
+                "gross margin",
+            ],
+            [
+                [
+                    pct(market["conversion_rate"]),
+                    pct(market["retention_rate"]),
+                    pct(market["silent_churn_share"]),
+                    pct(market["complaint_rate"]),
+                    cost(market["acquisition_cost"]),
+                    cost(market["win_back_cost"]),
+                    cost(market["retention_cost"]),
+                    pct(market["gross_margin"]),
+                ]
+            ],
+        ),
+        "",
+    ]
+    for level, columns in KPI_COLUMNS.items():
+        t = kpi_table(frame, level)
+        parts += [
+            table(
+                [level, *(c.replace("_", " ") for c in columns)],
+                [[who, *(_kpi_cell(c, t.loc[who, c]) for c in columns)] for who in t.index],
+            ),
+            "",
+        ]
+    return parts

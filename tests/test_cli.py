@@ -98,3 +98,28 @@ def test_validate_and_list(tmp_path):
         assert name in listing.stdout
     strategies = linkages("strategies")
     assert strategies.returncode == 0 and "wsls" in strategies.stdout
+
+
+def test_kpis_agree_across_cli_report_and_api(tmp_path):
+    from linkages_sim.kpis import kpis
+    from linkages_sim.loading import load_scenario
+    from linkages_sim.report import pct
+
+    out = tmp_path / "run"
+    assert linkages("run", *SMALL, "--out", str(out)).returncode == 0
+    api = kpis(pd.read_parquet(out / "timeseries.parquet"), load_scenario(out / "scenario.yaml"))
+    written = pd.read_csv(out / "kpis.csv")
+    pd.testing.assert_frame_equal(written, api, check_dtype=False)
+    per_period = linkages("kpis", str(out), "--by-period")
+    assert per_period.returncode == 0, per_period.stderr
+    from io import StringIO
+
+    pd.testing.assert_frame_equal(
+        pd.read_csv(StringIO(per_period.stdout)), pd.read_csv(out / "kpis_by_period.csv")
+    )
+    shown = linkages("kpis", str(out), "--level", "market")
+    conversion = api.query("level == 'market' and kpi == 'conversion_rate'")["value"].iloc[0]
+    assert pct(conversion) in shown.stdout
+    assert pct(conversion) in (out / "report.md").read_text()
+    assert_bad_input(linkages("kpis", str(tmp_path)), "not found")
+    assert_bad_input(linkages("kpis", str(out), "--level", "galaxy"), "--level must be one of")

@@ -224,3 +224,10 @@ def test_clause_direction():
     assert not Clause(metric="price_deviation", threshold=0.05).met_by(0.06)
     assert Clause(metric="data_shared").met_by(1.0) and not Clause(metric="data_shared").met_by(0)
     assert Contract(supplier="a", distributor="b").clauses == []
+
+
+def test_payoff_matrix_is_the_same_for_any_number_of_workers():
+    kwargs = {"replications": 2, "customers": 4_000, "seed": 5}
+    one = payoff_matrix(load_scenario("default"), workers=1, **kwargs)
+    two = payoff_matrix(load_scenario("default"), workers=2, **kwargs)
+    assert one.runs.equals(two.runs)
