@@ -94,14 +94,18 @@ class Distributor(mesa.Agent):
         self.defect_share = 0.0  # share of its active relationships in which it defects
         self.metrics: dict[str, float] = {}
 
-    def price_for(self, action: str, rrp: float) -> float:
-        """Retail price: RRP when cooperating, discounted below the band when defecting."""
-        return rrp * (1.0 - (self.spec.defection.discount if action == D else 0.0))
+    def price_for(self, action: str, rrp: float, promotion: float = 0.0) -> float:
+        """Retail price: RRP when cooperating, discounted below the band when defecting, and
+        never above a running promotion's price."""
+        defection = self.spec.defection.discount if action == D else 0.0
+        return rrp * (1.0 - max(defection, promotion))
 
-    def shares_data_for(self, action: str) -> bool:
+    def shares_data_for(self, action: str, agreed: bool = False) -> bool:
+        """Whether it shares buying-habit data under a contract: as its policy says, or as an
+        intervention has agreed, unless it defects and withholds."""
         if action == D and self.spec.defection.withhold_data:
             return False
-        return self.spec.shares_data
+        return self.spec.shares_data or agreed
 
     @property
     def service_spend_per_store(self) -> float:
@@ -128,6 +132,9 @@ class Store(mesa.Agent):
         self.reputation = spec.reputation
         self.service = spec.service_level
         self.greeting_time_s = spec.greeting_time_s  # the store's standard (a policy)
+        self.training_boost = 0.0  # set by interventions (interventions.Effects)
+        self.service_boost = 0.0
+        self.closed = False
         self.close_rate = 0.0
         self.recovery_rate = 0.0
         self.metrics: dict[str, float] = {}
@@ -137,13 +144,13 @@ class Store(mesa.Agent):
         nominal levels at the market's reference spend, with diminishing returns around it."""
         owner, e = self.distributor, market.service_spend_elasticity
         level = (
-            self.spec.service_level
+            (self.spec.service_level + self.service_boost)
             * (owner.service_spend_per_store / market.service_spend_reference) ** e
         )
         greeting = greeting_factor(self.greeting_time_s, market.greeting_standard_s)
         self.service = min(1.0, level) * greeting
         target = (
-            self.spec.staff_training
+            (self.spec.staff_training + self.training_boost)
             * (owner.training_spend_per_store / market.training_spend_reference) ** e
         )
         self.training += market.training_adjustment * (min(1.0, target) - self.training)

@@ -41,9 +41,7 @@ MEASURES: dict[str, Measure] = {
     "service_level": lambda m, r: float(np.mean([s.service for s in _stores(m, r)])),
     "staff_training": lambda m, r: float(np.mean([s.training for s in _stores(m, r)])),
     "greeting_time_s": lambda m, r: float(np.mean([s.greeting_time_s for s in _stores(m, r)])),
-    "data_shared": lambda m, r: float(
-        m.distributors[r.distributor].shares_data_for(r.distributor_action)
-    ),
+    "data_shared": lambda m, r: float(m.shares_data(r)),
 }
 """How each clause metric is measured; the keys are exactly `scenario.CLAUSE_METRICS`."""
 

@@ -20,6 +20,7 @@ import pandas as pd
 from linkages_sim.accounting import CUSTOMERS, OUTSIDE, Account, ConservationError, Ledger
 from linkages_sim.agents import Distributor, Store, Supplier
 from linkages_sim.contracts import measure_clauses
+from linkages_sim.interventions import Effects, opening_stores
 from linkages_sim.kernels import codes
 from linkages_sim.metrics import MetricsRecorder
 from linkages_sim.offers import Offers
@@ -61,9 +62,8 @@ class MarketModel(mesa.Model):
         self.suppliers = [Supplier(self, s, i) for i, s in enumerate(scenario.suppliers)]
         self.distributors = [Distributor(self, d, i) for i, d in enumerate(scenario.distributors)]
         by_id = {d.name: d for d in self.distributors}
-        self.stores = [
-            Store(self, s, i, by_id[s.distributor]) for i, s in enumerate(scenario.stores)
-        ]
+        all_stores = [*scenario.stores, *opening_stores(scenario.interventions)]
+        self.stores = [Store(self, s, i, by_id[s.distributor]) for i, s in enumerate(all_stores)]
         s_index, d_index = scenario.supplier_index(), scenario.distributor_index()
         self.relationships = [
             Relationship.from_contract(
@@ -73,6 +73,7 @@ class MarketModel(mesa.Model):
             for k, c in enumerate(scenario.contracts)
         ]  # fmt: skip
         self.penalties_paid = np.zeros((len(self.relationships), 2))  # this period: by s, by d
+        self.effects = Effects(self)
         self.slots = [
             OfferSlot(store.index, r.supplier, r.distributor, k)
             for store in self.stores
@@ -102,6 +103,7 @@ class MarketModel(mesa.Model):
         """One period, in the order of DESIGN section 3."""
         p = self.period
         self.ledger.start_period()
+        self.effects.update(p)
         self.relationship_round(p)
         self.operations(p)
         self.acquisition(p)
@@ -146,6 +148,9 @@ class MarketModel(mesa.Model):
             if not r.is_review(period):
                 continue
             rng = self.streams.generator(Purpose.RELATIONSHIP, period, k)
+            r.penalty_override = (
+                None if np.isnan(self.effects.penalty[k]) else float(self.effects.penalty[k])
+            )
             for penalty in r.review(period, rng):
                 payer, payee = (
                     (supplier, distributor) if penalty.payer == "supplier"
@@ -180,10 +185,7 @@ class MarketModel(mesa.Model):
                     period, s.account.name, OUTSIDE, "new_product", s.spec.new_product_cost
                 )
             if live:
-                shared = [
-                    self.distributors[r.distributor].shares_data_for(r.distributor_action)
-                    for r in live
-                ]
+                shared = [self.shares_data(r) for r in live]
                 s.learn_from_data(sum(shared) / len(shared), market)
         self.offers = self._build_offers()
 
@@ -225,16 +227,16 @@ class MarketModel(mesa.Model):
                 pair = mine & (o.supplier == s.index)
                 led.transfer(period, d.account.name, s.account.name, "wholesale",
                              float(np.sum(units[pair] * o.wholesale_price[pair])))  # fmt: skip
-            n_stores = len(d.stores)
+            open_stores = [st for st in d.stores if not st.closed]
+            n_stores = len(open_stores)
             led.transfer(period, d.account.name, OUTSIDE, "marketing", d.spec.marketing_per_period)
             led.transfer(period, d.account.name, OUTSIDE, "service",
                          n_stores * d.service_spend_per_store)  # fmt: skip
             led.transfer(period, d.account.name, OUTSIDE, "training",
                          n_stores * d.training_spend_per_store)  # fmt: skip
             led.transfer(period, d.account.name, OUTSIDE, "occupancy",
-                         sum(st.spec.occupancy_cost for st in d.stores))  # fmt: skip
-            sharing = [r for r in self._active(distributor=d.index)
-                       if d.shares_data_for(r.distributor_action)]  # fmt: skip
+                         sum(st.spec.occupancy_cost for st in open_stores))  # fmt: skip
+            sharing = [r for r in self._active(distributor=d.index) if self.shares_data(r)]
             led.transfer(period, d.account.name, OUTSIDE, "data_sharing",
                          len(sharing) * d.spec.data_sharing_cost)  # fmt: skip
         for r in self.relationships:
@@ -293,6 +295,11 @@ class MarketModel(mesa.Model):
             units += t.buyers * segment.spec.units_per_purchase
         return units * self.customer_weight
 
+    def shares_data(self, r: Relationship) -> bool:
+        """Whether the contract's distributor shares buying-habit data with its supplier."""
+        agreed = bool(self.effects.shares_data[r.distributor, r.supplier])
+        return self.distributors[r.distributor].shares_data_for(r.distributor_action, agreed)
+
     def _active(self, supplier: int | None = None, distributor: int | None = None):
         return [
             r
@@ -309,14 +316,17 @@ class MarketModel(mesa.Model):
             r = self.relationships[slot.contract]
             s, d, st = self.suppliers[slot.supplier], self.distributors[slot.distributor], (
                 self.stores[slot.store])  # fmt: skip
-            price = d.price_for(r.distributor_action, s.spec.rrp)
+            promotion = self.effects.promotion[slot.distributor, slot.supplier]
+            price = d.price_for(r.distributor_action, s.spec.rrp, promotion)
             rows.append((
                 slot.store, slot.supplier, slot.distributor, slot.contract,
                 st.spec.location.x, st.spec.location.y, price, r.wholesale_price,
                 s.unit_cost_for(r.supplier_action), s.quality_for(r.supplier_action, market),
                 s.fill_rate_for(r.supplier_action), st.close_rate, st.service, st.spec.layout,
                 st.reputation, s.brand_equity,
-                abs(price / s.spec.rrp - 1.0) <= r.spec.price_band + 1e-12, r.active,
+                abs(price / s.spec.rrp - 1.0) <= r.spec.price_band + 1e-12,
+                r.active and not st.closed
+                and not self.effects.delisted[slot.distributor, slot.supplier],
             ))  # fmt: skip
         columns = list(zip(*rows, strict=True)) if rows else [()] * 18
         ints = [np.array(c, dtype=np.int64) for c in columns[:4]]

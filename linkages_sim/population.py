@@ -67,7 +67,7 @@ class CustomerSegment(mesa.Agent):
         self.index = index
         self.name = spec.id
         self.size = size
-        self.n_stores = len(model.spec.stores)
+        self.n_stores = len(model.stores)
         self.streams = streams
         n = size
         self.x, self.y = self._place_homes(model.spec.map)

@@ -62,6 +62,8 @@ class Relationship:
     )
     """Clauses of each party read as breached at reviews, over the whole run."""
     window: np.ndarray = field(default_factory=lambda: np.zeros(4))
+    penalty_override: float | None = None
+    """An SLA penalty set by an intervention for every clause (None: the clauses' own)."""
     """Since the last renewal: periods, units, retail revenue, production cost."""
 
     @classmethod
@@ -151,8 +153,9 @@ class Relationship:
             if not met:
                 met_all = False
                 self.breaches_read[party] += 1
-                if clause.penalty > 0:
-                    penalties.append(Penalty(party, clause.name, clause.penalty))
+                amount = clause.penalty if self.penalty_override is None else self.penalty_override
+                if amount > 0:
+                    penalties.append(Penalty(party, clause.name, amount))
         return met_all
 
     def record_trade(self, units: float, revenue: float, cost: float) -> None:

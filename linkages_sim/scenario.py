@@ -482,6 +482,87 @@ class Market(Strict):
         return self
 
 
+INTERVENTION_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # kind: (required fields, optional fields) beyond id, kind, start, end, costs, description
+    "train_staff": ((), ("store", "distributor", "training_boost")),
+    "service_standards": ((), ("store", "distributor", "greeting_time_s", "service_boost")),
+    "price_promotion": (("distributor", "discount", "end"), ("supplier",)),
+    "open_store": (("new_store",), ()),
+    "close_store": (("store",), ()),
+    "product_mix": (("distributor", "supplier"), ("carry",)),
+    "introduce_sla": (("contract", "penalty"), ()),
+    "share_data": (("distributor",), ("supplier",)),
+}
+"""Every intervention kind with the fields it needs and the ones it may take."""
+
+TARGET_FIELDS = (
+    "store", "distributor", "supplier", "contract", "training_boost", "service_boost",
+    "greeting_time_s", "discount", "carry", "penalty", "new_store",
+)  # fmt: skip
+
+
+class Intervention(Strict):
+    """A decision to evaluate against a counterfactual (seed: "was it worth it?"), active from
+    `start` to `end` (exclusive; none = to the end of the run)."""
+
+    id: str = Field(min_length=1, description="unique name, used in `linkages evaluate`")
+    kind: str = Field(description="what is done: " + ", ".join(INTERVENTION_KINDS))
+    start: int = Field(ge=0, description="first period in which it acts")
+    end: int | None = Field(None, ge=1, description="period in which it stops (exclusive)")
+    cost: Money = Field(0.0, description="one-off cost paid at the start by the distributor")
+    cost_per_period: Money = Field(0.0, description="cost per period while it acts")
+    description: str = Field("", description="one line for tables")
+    enabled: bool = Field(
+        True, description="false keeps it in the market's structure but never lets it act"
+    )
+    store: str | None = Field(None, description="the store it applies to")
+    distributor: str | None = Field(None, description="the distributor (all its stores)")
+    supplier: str | None = Field(None, description="the brand it applies to")
+    contract: str | None = Field(None, description="the contract it applies to")
+    training_boost: Unit | None = Field(None, description="train_staff: added to staff "
+                                        "training, 0-1 (default 0.2)")  # fmt: skip
+    service_boost: Unit | None = Field(None, description="service_standards: added to service "
+                                       "level, 0-1")  # fmt: skip
+    greeting_time_s: float | None = Field(
+        None, ge=0.0, le=3_600.0, description="service_standards: new greeting time, seconds"
+    )
+    discount: float | None = Field(
+        None, ge=0.0, le=0.9, description="price_promotion: price cut below RRP, fraction"
+    )
+    carry: bool | None = Field(None, description="product_mix: carry the brand (default false)")
+    penalty: Money | None = Field(
+        None, description="introduce_sla: SLA penalty on every clause of the contract"
+    )
+    new_store: Store | None = Field(None, description="open_store: the store that opens")
+
+    @model_validator(mode="after")
+    def _fields_fit_kind(self) -> Self:
+        if self.kind not in INTERVENTION_KINDS:
+            close = difflib.get_close_matches(self.kind, list(INTERVENTION_KINDS), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ValueError(f"kind: unknown intervention kind '{self.kind}'{hint}; valid: "
+                             + ", ".join(INTERVENTION_KINDS))  # fmt: skip
+        required, optional = INTERVENTION_KINDS[self.kind]
+        for name in required:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name}: a {self.kind} intervention needs {name}")
+        for name in TARGET_FIELDS:
+            if getattr(self, name) is not None and name not in (*required, *optional):
+                raise ValueError(f"{name}: does not apply to a {self.kind} intervention")
+        targeted = self.store is not None or self.distributor is not None
+        if self.kind in ("train_staff", "service_standards") and not targeted:
+            raise ValueError(f"store: a {self.kind} intervention needs a store or a distributor")
+        if self.kind == "service_standards" and self.greeting_time_s is None and (
+                self.service_boost is None):  # fmt: skip
+            raise ValueError("service_boost: give greeting_time_s, service_boost or both")
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end: must be after start ({self.start}), got {self.end}")
+        return self
+
+    def active(self, period: int) -> bool:
+        return self.start <= period and (self.end is None or period < self.end)
+
+
 class Scenario(Strict):
     """A whole market: agents, contracts, customer segments and run settings."""
 
@@ -507,6 +588,9 @@ class Scenario(Strict):
         "carry exactly the brands it has contracts with"
     )
     segments: list[Segment] = Field(min_length=1, description="customer segments")
+    interventions: list[Intervention] = Field(
+        default_factory=list, description="decisions to evaluate (`linkages evaluate`)"
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:
@@ -559,10 +643,41 @@ class Scenario(Strict):
         keys = [c.key for c in self.contracts]
         if len(set(keys)) != len(keys):
             raise LocatedError("contracts", "contract ids must be unique")
+        self._check_interventions(suppliers, distributors, set(keys))
         total = sum(s.share for s in self.segments)
         if abs(total - 1.0) > 1e-6:
             raise LocatedError("segments", f"shares must sum to 1 (they sum to {total:g})")
         return self
+
+    def _check_interventions(self, suppliers: set, distributors: set, contracts: set) -> None:
+        stores = {s.id for s in self.stores}
+        _unique(self.interventions, "interventions")
+        for i, iv in enumerate(self.interventions):
+            where = f"interventions[{i}]"
+            for field, known in (("store", stores), ("distributor", distributors),
+                                 ("supplier", suppliers), ("contract", contracts)):  # fmt: skip
+                name = getattr(iv, field)
+                if name is not None and name not in known:
+                    message = f"unknown {field} '{name}'; known: {_names(known)}"
+                    raise LocatedError(f"{where}.{field}", message)
+            if iv.start >= self.periods:
+                raise LocatedError(f"{where}.start", f"{iv.start} is outside the run "
+                                   f"(periods 0 to {self.periods - 1})")  # fmt: skip
+            if iv.end is not None and iv.end > self.periods:
+                raise LocatedError(f"{where}.end", f"{iv.end} is after the run's end "
+                                   f"({self.periods})")  # fmt: skip
+            if iv.new_store is not None:
+                if iv.new_store.id in stores:
+                    raise LocatedError(f"{where}.new_store.id",
+                                       f"store '{iv.new_store.id}' already exists")  # fmt: skip
+                if iv.new_store.distributor not in distributors:
+                    message = f"unknown distributor '{iv.new_store.distributor}'"
+                    raise LocatedError(f"{where}.new_store.distributor", message)
+                stores.add(iv.new_store.id)
+            if iv.kind == "product_mix" and (iv.supplier, iv.distributor) not in {
+                    (c.supplier, c.distributor) for c in self.contracts}:  # fmt: skip
+                raise LocatedError(where, f"distributor '{iv.distributor}' has no contract with "
+                                   f"supplier '{iv.supplier}'")  # fmt: skip
 
     def supplier_index(self) -> dict[str, int]:
         return {s.id: i for i, s in enumerate(self.suppliers)}
