@@ -223,3 +223,82 @@ def _format(kpi: str, value: float) -> str:
     if kpi == "complaints_per_1000_active":
         return num(value, 2)
     return pct(value)
+
+
+@app.command("evaluate")
+def evaluate_command(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or name with interventions.")],
+    replications: Annotated[int, typer.Option(help="Runs per design.")] = 5,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
+    customers: Annotated[int | None, typer.Option(help="Simulated customers.")] = None,
+    periods: Annotated[int | None, typer.Option(help="Periods to run.")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (results do not change).")] = 1,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder (default: runs/<name>-evaluate).")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite results in --out.")] = False,
+    json_out: JsonOut = None,
+) -> None:
+    """Judge each intervention against the same market without it: uplift, cost, return,
+    opportunity cost. Writes evaluation.json, evaluation.csv, evaluation.png and report.md."""
+    from rich.progress import Progress
+
+    from linkages_sim.evaluate import evaluate
+    from linkages_sim.loading import ScenarioError, load_scenario
+    from linkages_sim.outputs import atomic_write_text, json_text
+
+    try:
+        spec = load_scenario(scenario)
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        target = out or Path("runs") / f"{spec.name}-evaluate"
+        if (target / "evaluation.json").exists() and not force:
+            raise ValueError(f"{target}: already holds an evaluation; use --force or another --out")
+        designs = 1 + len(spec.interventions)
+        with Progress(console=errors, transient=True, disable=str(json_out) == "-") as bar:
+            task = bar.add_task("market runs", total=designs * replications)
+            result = evaluate(
+                spec, replications, spec.seed if seed is None else seed, customers, periods,
+                workers, progress=lambda done, total: bar.update(task, completed=done),
+            )
+    except (ScenarioError, ValueError) as err:
+        raise fail(str(err)) from None
+    from linkages_sim.payoff_plots import evaluation_figure
+    from linkages_sim.report import evaluation_markdown
+
+    target.mkdir(parents=True, exist_ok=True)
+    record = result.as_dict()
+    atomic_write_text(target / "evaluation.json", json_text(record))
+    atomic_write_text(target / "evaluation.csv", result.table().to_csv(index=False))
+    evaluation_figure(result, target / "evaluation.png")
+    atomic_write_text(target / "report.md", evaluation_markdown(result, "evaluation.png"))
+    if str(json_out) != "-":
+        _print_evaluation(result)
+        console.print(f"results in [bold]{target}[/]", highlight=False, soft_wrap=True)
+    _write_json(json_out, record)
+
+
+def _print_evaluation(result) -> None:
+    from rich.table import Table
+
+    from linkages_sim.report import cost, money
+
+    table = result.table().set_index(["intervention", "measure"])
+    t = Table("intervention", "cost", "owner profit", "return", "channel profit",
+              "opportunity cost", "worth it",
+              title=f"{result.scenario.name}: uplift against the same market without the "
+              f"intervention ({result.replications} replications, seed {result.seed})")  # fmt: skip
+
+    def ci(iv: str, measure: str) -> str:
+        row = table.loc[(iv, measure)]
+        half = (row["ci_high"] - row["ci_low"]) / 2
+        return f"{money(row['uplift'])} ± {money(half)}" if half == half else money(row["uplift"])
+
+    for row in result.summary().itertuples():
+        ret = "n/a" if row.return_on_cost != row.return_on_cost else f"{row.return_on_cost:.2f}x"
+        t.add_row(row.intervention, cost(row.cost), ci(row.intervention, "owner_profit"), ret,
+                  ci(row.intervention, "channel_profit"), money(row.opportunity_cost),
+                  "yes" if row.worth_it else "no")  # fmt: skip
+    t.caption = ("owner: the distributor that pays; return: owner profit uplift per unit of "
+                 "cost; opportunity cost: channel uplift of the best alternative")  # fmt: skip
+    console.print(t)

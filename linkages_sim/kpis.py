@@ -44,7 +44,10 @@ class _Data:
 
     def __init__(self, timeseries: pd.DataFrame, scenario: Scenario) -> None:
         self.ts = timeseries
-        self.owner = {s.id: s.distributor for s in scenario.stores}
+        from linkages_sim.interventions import opening_stores
+
+        stores = [*scenario.stores, *opening_stores(scenario.interventions)]
+        self.owner = {s.id: s.distributor for s in stores}
         self._cache: dict[tuple[str, str], Table] = {}
 
     def __call__(self, level: str, metric: str) -> Table:

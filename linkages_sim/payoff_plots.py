@@ -93,3 +93,30 @@ def sweep_figure(matrices: Sequence[PayoffMatrix], path: Path) -> Path:
     ax.grid(alpha=0.3)
     ax.legend(fontsize=9)
     return save_figure(fig, path)
+
+
+def evaluation_figure(evaluation, path: Path) -> Path:
+    """Uplift of each intervention against its counterfactual, with 95% intervals: channel
+    profit and the paying distributor's profit (left), its retention and the brand (right)."""
+    table = evaluation.table()
+    ids = list(dict.fromkeys(table["intervention"]))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 5.5))
+    for ax, measures in ((left, ("channel_profit", "owner_profit")),
+                         (right, ("owner_retention_rate", "brand_equity"))):  # fmt: skip
+        width = 0.8 / len(measures)
+        for k, measure in enumerate(measures):
+            rows = table[table["measure"] == measure].set_index("intervention").loc[ids]
+            x = [i + (k - (len(measures) - 1) / 2) * width for i in range(len(ids))]
+            err = [rows["uplift"] - rows["ci_low"], rows["ci_high"] - rows["uplift"]]
+            ax.bar(x, rows["uplift"], width, yerr=err, capsize=4,
+                   label=measure.replace("_", " "))  # fmt: skip
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xticks(range(len(ids)), ids, rotation=20)
+        ax.grid(axis="y", alpha=0.3)
+        ax.legend()
+    left.set_ylabel("uplift over the run (money)")
+    right.set_ylabel("uplift (rate / index)")
+    left.set_title(f"Was it worth it? {evaluation.scenario.name}, {evaluation.replications} "
+                   "replications, 95% intervals")  # fmt: skip
+    right.set_title("Retention (per week) and brand equity")
+    return save_figure(fig, path)

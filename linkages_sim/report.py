@@ -291,3 +291,56 @@ def kpi_section(frame: pd.DataFrame) -> list[str]:
             "",
         ]
     return parts
+
+
+def points(x: float | None) -> str:
+    """A difference of rates in percentage points, precise enough for weekly retention."""
+    return "n/a" if _missing(x) else f"{100 * x:+.3f} pp"
+
+
+def evaluation_markdown(evaluation, figure: str) -> str:
+    """The interventions section: each decision against its counterfactual."""
+    summary = evaluation.summary()
+    table_rows = evaluation.table().set_index(["intervention", "measure"])
+    described = {iv.id: iv.description or iv.kind for iv in evaluation.scenario.interventions}
+
+    def uplift(iv: str, measure: str, show) -> str:
+        row = table_rows.loc[(iv, measure)]
+        return f"{show(row['uplift'])} [{show(row['ci_low'])}, {show(row['ci_high'])}]"
+
+    parts = [
+        f"# Interventions: {evaluation.scenario.name}",
+        "",
+        f"Each intervention against the same market without it, {evaluation.replications} "
+        f"replications (seed {evaluation.seed}), {evaluation.scenario.periods} periods, "
+        f"{evaluation.scenario.customers:,} simulated customers; 95% intervals. Both runs of a "
+        "replication share every random number, so the uplift is the intervention's effect.",
+        "",
+        table(
+            ["intervention", "what", "cost", "owner profit uplift", "return on cost",
+             "channel profit uplift", "opportunity cost", "worth it"],
+            [[r.intervention, described[r.intervention], cost(r.cost),
+              uplift(r.intervention, "owner_profit", money),
+              "n/a" if _missing(r.return_on_cost) else f"{r.return_on_cost:.2f}x",
+              uplift(r.intervention, "channel_profit", money), money(r.opportunity_cost),
+              "yes" if r.worth_it else "no"] for r in summary.itertuples()],
+        ),
+        "",
+        table(
+            ["intervention", "owner revenue", "owner value share", "owner retention / week",
+             "brand equity"],
+            [[r.intervention, uplift(r.intervention, "owner_revenue", money),
+              uplift(r.intervention, "owner_market_share_value", pct),
+              uplift(r.intervention, "owner_retention_rate", points),
+              uplift(r.intervention, "brand_equity", num)] for r in summary.itertuples()],
+        ),
+        "",
+        f"![uplifts]({figure})",
+        "",
+        "Owner: the distributor that decides and pays. Return on cost: its profit uplift (costs "
+        "included) per unit of cost. Opportunity cost: the channel-profit uplift of the best "
+        "alternative among these interventions. Worth it: a positive channel uplift at least as "
+        "large as the best alternative's.",
+        "",
+    ]  # fmt: skip
+    return "\n".join(parts)
