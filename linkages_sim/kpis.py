@@ -69,6 +69,11 @@ def _column(series: pd.Series, name: str = "market") -> Table:
     return series.to_frame(name)
 
 
+def _real(d: _Data, counts: Table) -> Table:
+    """Simulated customers as the real customers they stand for (money is on the real scale)."""
+    return counts.mul(d("market", "customer_weight")["market"], axis=0)
+
+
 def _share_of_marketing(d: _Data) -> tuple[pd.Series, pd.Series]:
     """Each period's marketing spend split between prospects and lapsed customers."""
     prospects = d("market", "customers_prospect")["market"]
@@ -111,17 +116,17 @@ def _market_rates(d: _Data) -> dict[str, Computation]:
         "complaint_rate": lambda d: (m("complaints"), m("dissatisfied")),
         "acquisition_cost": lambda d: (
             _column(d.market("distributor", "marketing_spend") * _share_of_marketing(d)[0]),
-            m("new_customers"),
+            _real(d, m("new_customers")),
         ),
         "win_back_cost": lambda d: (
             _column(d.market("distributor", "marketing_spend") * _share_of_marketing(d)[1]),
-            m("won_back"),
+            _real(d, m("won_back")),
         ),
         "retention_cost": lambda d: (
             _column(
                 d.market("distributor", "service_spend") + d.market("distributor", "training_spend")
             ),
-            store_sum("customers_active_start") - store_sum("churned").values,
+            _real(d, store_sum("customers_active_start") - store_sum("churned").values),
         ),
         "revenue": lambda d: m("customer_spend"),
         "gross_margin": lambda d: (
@@ -163,10 +168,16 @@ def _distributor_rates(d: _Data) -> dict[str, Computation]:
         ),
         "acquisition_cost": lambda d: (
             x("marketing_spend").mul(prospects, axis=0),
-            x("new_customers"),
+            _real(d, x("new_customers")),
         ),
-        "win_back_cost": lambda d: (x("marketing_spend").mul(lapsed, axis=0), x("won_back")),
-        "retention_cost": lambda d: (x("service_spend") + x("training_spend"), retained()),
+        "win_back_cost": lambda d: (
+            x("marketing_spend").mul(lapsed, axis=0),
+            _real(d, x("won_back")),
+        ),
+        "retention_cost": lambda d: (
+            x("service_spend") + x("training_spend"),
+            _real(d, retained()),
+        ),
         "revenue": lambda d: x("retail_revenue"),
         "gross_margin": lambda d: (x("retail_revenue") - x("cogs"), x("retail_revenue")),
         "profit": lambda d: x("profit"),

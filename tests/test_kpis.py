@@ -46,6 +46,7 @@ SET = {
         "dissatisfied": [27, 27],
         "funnel_unaware_start": [100, 100],
         "funnel_to_attention": [10, 30],
+        "customer_weight": [1, 1],
         "customer_spend": [2000, 3000],
     },
     ("supplier", "acme"): {"units_in_band": [5, 10], "units": [10, 10], "brand_equity": [0.6, 0.5]},
@@ -141,3 +142,16 @@ def test_kpi_reference_is_generated_from_the_code():
     from .conftest import ROOT
 
     assert reference_markdown() in (ROOT / "docs" / "kpis.md").read_text()
+
+
+def test_costs_per_customer_count_real_customers(hand):
+    """With 1 simulated customer standing for 4 real ones, money per customer is a quarter."""
+    ts, scenario = hand
+    scaled = ts.copy()
+    weight = (scaled["level"] == "market") & (scaled["metric"] == "customer_weight")
+    scaled.loc[weight, "value"] = 4.0
+    assert value(kpis(scaled, scenario), "distributor", "north", "acquisition_cost") == (
+        pytest.approx((400 * 0.75 + 200 * 0.5) / 3 / 4)
+    )
+    # rates of counts do not change
+    assert value(kpis(scaled, scenario), "store", "n1", "retention_rate") == pytest.approx(0.97)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import time
 from pathlib import Path
 
+from experiments.common import publish
 from experiments.ipd_tournament.experiment import run_experiment
 
 HERE = Path(__file__).resolve().parent
@@ -29,9 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(headline, indent=2))
     print(f"results in {args.out} ({time.perf_counter() - started:.1f} s)")
     if args.publish:
-        for png in args.out.glob("*.png"):
-            shutil.copyfile(png, HERE / png.name)
-        print(f"figures copied to {HERE}")
+        publish(args.out, HERE)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import time
 from pathlib import Path
 
+from experiments.common import publish
 from experiments.market_dilemma.experiment import run_experiment
 
 HERE = Path(__file__).resolve().parent
@@ -35,9 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(shown, indent=2, default=float))
     print(f"results in {args.out} ({time.perf_counter() - started:.0f} s)")
     if args.publish:
-        for png in args.out.glob("*.png"):
-            shutil.copyfile(png, HERE / png.name)
-        print(f"figures copied to {HERE}")
+        publish(args.out, HERE)
 
 
 if __name__ == "__main__":

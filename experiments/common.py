@@ -1,0 +1,92 @@
+"""What every experiment shares: a picklable measure of a run, replicated designs, and the
+command line (`python -m experiments.NAME [--out] [--customers] [--seeds] [--seed]
+[--workers] [--publish]`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from linkages_sim.kpis import kpis
+from linkages_sim.metrics import metric_table
+from linkages_sim.model import MarketModel
+from linkages_sim.replicate import replication_seeds, run_many
+from linkages_sim.scenario import Scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Collect:
+    """Picklable measure: the run's KPIs and the period x id tables of some metrics."""
+
+    metrics: tuple[tuple[str, str], ...] = ()
+
+    def __call__(self, model: MarketModel) -> tuple[pd.DataFrame, dict]:
+        ts = model.timeseries()
+        tables = {(level, m): metric_table(ts, level, m) for level, m in self.metrics}
+        return kpis(ts, model.spec), tables
+
+
+def replicate(
+    designs: dict[str, Scenario],
+    seeds: int,
+    seed: int,
+    workers: int,
+    metrics: tuple[tuple[str, str], ...] = (),
+) -> dict[str, list]:
+    """Run every design on the same seeds (common random numbers); results by design."""
+    run_seeds = replication_seeds(seed, seeds)
+    names = list(designs)
+    jobs = [(designs[name], s) for name in names for s in run_seeds]
+    results = run_many(jobs, Collect(metrics), workers, structure_seed=seed)
+    return {name: results[k * seeds : (k + 1) * seeds] for k, name in enumerate(names)}
+
+
+def kpi(results: list, level: str, who: str, name: str) -> float:
+    """A KPI's mean over replications."""
+    values = []
+    for frame, _ in results:
+        row = frame[(frame["level"] == level) & (frame["id"] == who) & (frame["kpi"] == name)]
+        values.append(float(row["value"].iloc[0]))
+    return float(sum(values) / len(values))
+
+
+def series(results: list, level: str, metric: str) -> pd.DataFrame:
+    """A metric's period x id table, averaged over replications."""
+    tables = [tables[(level, metric)] for _, tables in results]
+    return sum(tables) / len(tables)
+
+
+def main(doc: str, run: Callable[..., dict], here: Path, name: str, seeds: int = 3) -> None:
+    parser = argparse.ArgumentParser(prog=f"python -m experiments.{name}", description=doc)
+    parser.add_argument("--out", type=Path, default=Path(f"runs/experiments/{name}"))
+    parser.add_argument("--customers", type=int, default=None, help="default: the scenario's")
+    parser.add_argument("--seeds", type=int, default=seeds, help="replications per design")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--publish", action="store_true", help="copy figures beside README")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    headline = run(
+        args.out, customers=args.customers, seeds=args.seeds, seed=args.seed, workers=args.workers
+    )
+    (args.out / "results.json").write_text(json.dumps(headline, indent=2) + "\n")
+    print(json.dumps(headline, indent=2))
+    print(f"results in {args.out} ({time.perf_counter() - started:.0f} s)")
+    if args.publish:
+        publish(args.out, here)
+
+
+def publish(out: Path, here: Path) -> None:
+    """Copy an experiment's figures beside its README: the copies committed to git."""
+    for png in out.glob("*.png"):
+        shutil.copyfile(png, here / png.name)
+    print(f"figures copied to {here}")

@@ -1,0 +1,83 @@
+"""A price war without service (seed: "a low price without better service reduces your
+profit"): distributors discounting below the band and cutting service, against holding price
+with good service, and against a price cut that keeps service, over two years.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from experiments.common import ROOT, kpi, replicate, series
+from linkages_sim.api import with_overrides
+from linkages_sim.loading import load_scenario
+from linkages_sim.plots import save_figure
+from linkages_sim.scenario import Scenario
+
+PERIODS = 104
+
+
+def price_cut_keeping_service(scenario: Scenario) -> Scenario:
+    data = scenario.model_dump()
+    for d in data["distributors"]:
+        d["defection"]["service_cut"] = d["defection"]["training_cut"] = 0.0
+        d["defection"]["withhold_data"] = False
+    return Scenario.model_validate(data)
+
+
+def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> dict:
+    out.mkdir(parents=True, exist_ok=True)
+    war = with_overrides(load_scenario(ROOT / "scenarios" / "price_war.yaml"), PERIODS, customers)
+    designs = {
+        "hold price, keep service (baseline)": with_overrides(
+            load_scenario(ROOT / "scenarios" / "baseline.yaml"), PERIODS, customers
+        ),
+        "price war: discount and cut service": war,
+        "discount, keep service": price_cut_keeping_service(war),
+    }
+    metrics = (
+        ("supplier", "profit"),
+        ("distributor", "profit"),
+        ("supplier", "brand_equity"),
+        ("market", "customers_active"),
+    )
+    r = replicate(designs, seeds, seed, workers, metrics)
+    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    out_rows = {}
+    for name, results in r.items():
+        profit = series(results, "supplier", "profit").sum(axis=1) + series(
+            results, "distributor", "profit"
+        ).sum(axis=1)
+        axes[0].plot(profit.index, profit.cumsum() / 1e6, label=name)
+        brand = series(results, "supplier", "brand_equity")
+        axes[1].plot(brand.index, brand.mean(axis=1), label=name)
+        active = series(results, "market", "customers_active")["market"]
+        axes[2].plot(active.index, active, label=name)
+        out_rows[name] = {
+            "channel_profit": kpi(results, "market", "market", "profit"),
+            "brand_equity_end_mean": float(brand.mean(axis=1).iloc[-1]),
+            "customers_active_end": float(active.iloc[-1]),
+            "price_consistency": kpi(results, "market", "market", "price_consistency"),
+            "distributor_value_share_central": kpi(
+                results, "distributor", "central", "market_share_value"
+            ),
+        }
+    for ax, title in zip(
+        axes,
+        (
+            "Cumulative channel profit (millions)",
+            "Suppliers' brand equity (mean)",
+            "Active customers",
+        ),
+        strict=True,
+    ):
+        ax.set_title(title)
+        ax.set_xlabel("week")
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=9)
+    save_figure(fig, out / "price_war.png")
+    return out_rows
