@@ -35,6 +35,8 @@ SET = {
         "cogs": [600, 700],
         "profit": [50, -20],
         "units": [10, 30],
+        "sla_penalty_paid": [200, 0],
+        "sla_penalty_received": [0, 50],
     },
     ("distributor", "central"): {"units": [30, 10], "retail_revenue": [1000, 2000]},
     ("market", "market"): {
@@ -46,15 +48,38 @@ SET = {
         "dissatisfied": [27, 27],
         "funnel_unaware_start": [100, 100],
         "funnel_to_attention": [10, 30],
+        "funnel_attention_start": [50, 50],
+        "funnel_to_interest": [5, 15],
+        "funnel_interest_start": [20, 20],
+        "funnel_to_desire": [4, 6],
+        "funnel_desire_start": [10, 10],
+        "funnel_to_conviction": [1, 3],
+        "shoppers_new": [10, 10],
+        "shoppers_lapsed": [5, 5],
+        "buyers_new": [2, 1],
+        "buyers_lapsed": [1, 1],
+        "satisfaction": [0.3, 0.25],
         "customer_weight": [1, 1],
         "customer_spend": [2000, 3000],
     },
-    ("supplier", "acme"): {"units_in_band": [5, 10], "units": [10, 10], "brand_equity": [0.6, 0.5]},
+    ("supplier", "acme"): {
+        "units_in_band": [5, 10],
+        "units": [10, 10],
+        "brand_equity": [0.6, 0.5],
+        "wholesale_revenue": [600, 400],
+        "production_cost": [400, 300],
+        "profit": [100, 50],
+        "market_share_value": [0.5, 0.2],
+        "sla_penalty_paid": [0, 300],
+        "sla_penalty_received": [100, 0],
+    },
+    ("supplier", "bravo"): {"units": [30, 10], "production_cost": [100, 100]},
     ("contract", "acme-north"): {
         "action": [1, 0],
         "trust": [0.7, 0.4],
         "compliance_quality": [1, 0],
         "sla_penalty_paid": [0, 500],
+        "relationship_active": [1, 1],
     },
 }
 
@@ -107,7 +132,42 @@ EXPECTED = [
     ("contract", "acme-north", "trust", 0.4),
     ("contract", "acme-north", "compliance_quality", 0.5),
     ("contract", "acme-north", "sla_penalties", 500),
+    ("contract", "acme-north", "active_share", 1.0),
+    ("market", "market", "conversion_rate", 40 / 60),
+    ("market", "market", "funnel_attention_to_interest", 20 / 100),
+    ("market", "market", "funnel_interest_to_desire", 10 / 40),
+    ("market", "market", "funnel_desire_to_conviction", 4 / 20),
+    ("market", "market", "funnel_conviction_to_purchase", 5 / 30),
+    ("market", "market", "retention_rate", 194 / 200),
+    ("market", "market", "churn_rate", 6 / 200),
+    ("market", "market", "silent_churn_share", 5 / 6),
+    ("market", "market", "win_back_cost", (400 * 0.25 + 200 * 0.5) / 2),
+    ("market", "market", "retention_cost", 200 / 194),
+    ("market", "market", "gross_margin", (5000 - 900) / 5000),
+    ("market", "market", "profit", 150 + 30),
+    ("market", "market", "satisfaction", 0.25),
+    ("market", "market", "price_consistency", 15 / 60),
+    ("supplier", "acme", "revenue", 1000),
+    ("supplier", "acme", "gross_margin", (1000 - 700) / 1000),
+    ("supplier", "acme", "profit", 150),
+    ("supplier", "acme", "market_share_units", 20 / 60),
+    ("supplier", "acme", "market_share_value", (0.5 * 2000 + 0.2 * 3000) / 5000),
+    ("supplier", "acme", "sla_penalties_paid", 300),
+    ("supplier", "acme", "sla_penalties_received", 100),
+    ("distributor", "north", "revenue", 2000),
+    ("distributor", "north", "retention_rate", 194 / 200),
+    ("distributor", "north", "churn_rate", 6 / 200),
+    ("distributor", "north", "silent_churn_share", 5 / 6),
+    ("distributor", "north", "complaints_per_1000_active", 1000 * 1 / 200),
+    ("distributor", "north", "sla_penalties_paid", 200),
+    ("distributor", "north", "sla_penalties_received", 50),
 ]
+
+
+def test_every_kpi_has_a_hand_computed_case():
+    covered = {kpi for _, _, kpi, _ in EXPECTED}
+    names = {("compliance_quality" if k == "compliance_<clause>" else k) for k in KPIS}
+    assert names <= covered, sorted(names - covered)
 
 
 @pytest.mark.parametrize(("level", "who", "kpi", "expected"), EXPECTED)
