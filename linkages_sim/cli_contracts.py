@@ -279,13 +279,13 @@ def evaluate_command(
 
 
 def _print_evaluation(result) -> None:
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from linkages_sim.report import cost, money
 
     table = result.table().set_index(["intervention", "measure"])
-    t = Table("intervention", "cost", "owner profit", "return", "channel profit",
-              "opportunity cost", "worth it",
+    t = Table(Column("intervention", no_wrap=True), "cost", "owner profit", "return",
+              "channel profit", "opportunity cost", "worth it",
               title=f"{result.scenario.name}: uplift against the same market without the "
               f"intervention ({result.replications} replications, seed {result.seed})")  # fmt: skip
 
