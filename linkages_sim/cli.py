@@ -60,6 +60,9 @@ def run(
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite results in --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+    threads: Annotated[
+        int | None, typer.Option(min=1, help="Threads for the customer kernels (default: all).")
+    ] = None,
 ) -> None:
     """Run a scenario and write tables, plots, a report and a summary."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -73,8 +76,13 @@ def run(
         spec = with_overrides(load_scenario(scenario), periods, customers)
         target = out or default_out_dir(spec.name)
         prepare_out_dir(target, force)
-    except (ScenarioError, OutputExistsError) as err:
+        use_threads(threads)
+    except (ScenarioError, OutputExistsError, ValueError) as err:
         raise fail(str(err)) from None
+    if spec.customers >= 1_000_000 and not quiet:
+        errors.print(f"{spec.customers:,} customers: expect about "
+                     f"{memory_estimate_mb(spec.customers) / 1024:.1f} GB of memory at peak",
+                     highlight=False)  # fmt: skip
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(),
         TextColumn("week {task.completed}/{task.total}"),
@@ -87,6 +95,28 @@ def run(
         print_summary(result.summary)
     console.print(f"results in [bold]{target}[/] (report: {target / 'report.md'})",
                   highlight=False, soft_wrap=True)  # fmt: skip
+
+
+MEMORY_FIXED_MB = 260
+MEMORY_PER_CUSTOMER_B = 120
+"""Peak memory of a run, measured by `python -m benchmarks` (about 250 MB of libraries and
+compiled kernels, and under 120 bytes per simulated customer): used for the estimate below."""
+
+
+def memory_estimate_mb(customers: int) -> float:
+    return MEMORY_FIXED_MB + customers * MEMORY_PER_CUSTOMER_B / 2**20
+
+
+def use_threads(threads: int | None) -> None:
+    """Limit the kernels' threads (results do not depend on it)."""
+    if threads is None:
+        return
+    import numba
+
+    available = numba.config.NUMBA_NUM_THREADS
+    if threads > available:
+        raise ValueError(f"--threads {threads}: this machine offers at most {available}")
+    numba.set_num_threads(threads)
 
 
 def print_summary(summary: dict) -> None:
@@ -111,6 +141,20 @@ def print_summary(summary: dict) -> None:
     broken = [k for k, v in summary["contracts"].items() if not v["active_end"]]
     if broken:
         console.print(f"relationships broken: {', '.join(broken)}")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(ctx: typer.Context) -> None:
+    """Run the benchmarks (from the repository's root): the same as `python -m benchmarks`;
+    options are passed on (--quick, --only, --no-write)."""
+    sys.path.insert(0, str(Path.cwd()))
+    try:
+        from benchmarks.__main__ import main as bench_main
+    except ImportError:
+        message = "benchmarks/ not found: run `linkages bench` from the repository's root"
+        raise fail(message) from None
+    sys.argv = ["linkages bench", *ctx.args]
+    bench_main()
 
 
 @app.command()

@@ -18,7 +18,7 @@ def test_run_default_writes_every_output(tmp_path):
     for name in ("timeseries.parquet", "timeseries.csv", "summary.json", "report.md",
                  "scenario.yaml", "ledger.csv", "plots/revenue.png", "plots/market_share.png",
                  "plots/brand_equity.png", "plots/satisfaction.png",
-                 "plots/churn_retention.png"):  # fmt: skip
+                 "plots/churn_retention.png"):
         assert (out / name).stat().st_size > 0, name
     csv = pd.read_csv(out / "timeseries.csv")
     assert list(csv.columns) == ["period", "level", "id", "metric", "value"]
@@ -42,7 +42,7 @@ def test_byte_identical_across_runs_and_thread_counts(tmp_path):
     for i, threads in enumerate(("1", "2", "2")):
         out = tmp_path / f"r{i}"
         proc = linkages("run", "--out", str(out), "--seed", "7", *SMALL,
-                        env={"NUMBA_NUM_THREADS": threads})  # fmt: skip
+                        env={"NUMBA_NUM_THREADS": threads})
         assert proc.returncode == 0, proc.stderr
         outputs.append((out / "timeseries.csv").read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
@@ -123,3 +123,12 @@ def test_kpis_agree_across_cli_report_and_api(tmp_path):
     assert pct(conversion) in (out / "report.md").read_text()
     assert_bad_input(linkages("kpis", str(tmp_path)), "not found")
     assert_bad_input(linkages("kpis", str(out), "--level", "galaxy"), "--level must be one of")
+
+
+def test_threads_option_gives_identical_results(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert linkages("run", *SMALL, "--threads", "1", "--out", str(a)).returncode == 0
+    assert linkages("run", *SMALL, "--threads", "2", "--out", str(b)).returncode == 0
+    assert (a / "timeseries.csv").read_bytes() == (b / "timeseries.csv").read_bytes()
+    assert_bad_input(linkages("run", *SMALL, "--threads", "999", "--out", str(a), "--force"),
+                     "--threads 999")

@@ -1,0 +1,140 @@
+"""python -m benchmarks [--quick] [--only floor,choice,end_to_end,startup] [--no-write]
+
+Runs the benchmarks and prints each figure as it comes; a full run (no --quick, no --only)
+rewrites benchmarks/RESULTS.md."""
+
+from __future__ import annotations
+
+import argparse
+
+import numba
+
+from benchmarks import choice, end_to_end, floor, startup
+from benchmarks.harness import RESULTS, Report, Row, measure, ns_per
+
+ALL = ("floor", "choice", "end_to_end", "startup")
+
+
+def thread_counts() -> list[int]:
+    return sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
+
+
+def bench_floor(report: Report, n: int, m: int, repeats: int) -> dict[int, float]:
+    u = floor.utilities(n, m)
+    pairs = n * m
+    simd = {}
+    for threads in thread_counts():
+        numba.set_num_threads(threads)
+        t_simd = measure(lambda: floor.simd_exp_sum(u), repeats)
+        t_scalar = measure(lambda: floor.scalar_exp_sum(u), repeats)
+        simd[threads] = ns_per(t_simd.median, pairs)
+        report.add(Row("floor: SIMD exp + sum (float32)", f"N={n:.0e}, M={m}", threads,
+                       f"{simd[threads]:.3f} ns/pair",
+                       note=f"max rel. error {floor.check_accuracy():.1e}"))  # fmt: skip
+        scalar = ns_per(t_scalar.median, pairs)
+        ratio = f"{scalar / simd[threads]:.1f}x SIMD floor"
+        report.add(Row("floor: scalar math.exp + sum", f"N={n:.0e}, M={m}", threads,
+                       f"{scalar:.3f} ns/pair", ratio))  # fmt: skip
+        arrays = [u[0].astype("float64") for _ in range(4)]
+        t_stream = measure(lambda arrays=arrays: floor.stream_sum(*arrays), repeats)
+        gbps = 4 * arrays[0].nbytes / t_stream.median / 1e9
+        report.add(Row("floor: stream 4 customer arrays", f"N={n:.0e}, float64", threads,
+                       f"{gbps:.1f} GB/s"))  # fmt: skip
+    return simd
+
+
+def bench_choice(report: Report, n: int, sizes: list[int], naive_n: int, repeats: int,
+                 floor_ns: dict[int, float]) -> None:  # fmt: skip
+    for m in sizes:
+        data = choice.inputs(n, m)
+        outputs = {}
+        for threads in thread_counts():
+            numba.set_num_threads(threads)
+            t = measure(lambda data=data: choice.kernel(data), repeats)
+            outputs[threads] = data.out.copy()
+            per = ns_per(t.median, data.pairs)
+            ratio = f"{per / floor_ns[threads]:.1f}x floor" if threads in floor_ns else ""
+            report.add(Row("choice kernel (numba)", f"N={n:.0e}, M={m}", threads,
+                           f"{per:.2f} ns/pair", ratio,
+                           note=f"min {ns_per(t.min, data.pairs):.2f}"))  # fmt: skip
+        same = all((o == outputs[1]).all() for o in outputs.values())
+        report.add(Row("choice kernel: threads agree", f"N={n:.0e}, M={m}", "1 vs 2",
+                       "bit-identical" if same else "DIFFERENT"))  # fmt: skip
+        small = choice.inputs(min(n, 200_000), m)
+        t_ref = measure(lambda small=small: choice.reference(small), max(1, repeats // 2))
+        report.add(Row("choice numpy reference", f"N={small.out.shape[0]:.0e}, M={m}", 1,
+                       f"{ns_per(t_ref.median, small.pairs):.2f} ns/pair"))  # fmt: skip
+    data = choice.inputs(naive_n, 10)
+    model = choice.NaiveMarket(data)
+    t_naive = measure(model.step, 2)
+    naive = ns_per(t_naive.median, data.pairs)
+    numba.set_num_threads(thread_counts()[-1])
+    kernel_small = choice.inputs(n, 10)
+    t_kernel = measure(lambda: choice.kernel(kernel_small), repeats)
+    kernel = ns_per(t_kernel.median, kernel_small.pairs)
+    report.add(Row("naive per-agent Mesa (shuffle_do)", f"N={naive_n:.0e}, M=10", 1,
+                   f"{naive:.0f} ns/pair", f"{naive / kernel:.0f}x the kernel",
+                   note=f"{naive_n / t_naive.median:.2e} customer-steps/s, "
+                   f"{choice.naive_memory_per_customer(naive_n):.0f} bytes/customer"))  # fmt: skip
+
+
+def bench_end_to_end(report: Report, sizes: list[int], periods: int) -> None:
+    base = end_to_end.baseline_rss()
+    report.add(Row("fixed overhead (imports, kernels)", "10 customers", "-",
+                   f"{base / 2**20:.0f} MB RSS"))  # fmt: skip
+    first = None
+    for n in sizes:
+        r = end_to_end.run_size(n, periods)
+        rate = n * periods / r["run"]
+        per_cp = r["run"] / (n * periods)
+        first = first or per_cp
+        report.add(Row(f"default market, {periods} weeks", f"N={n:.0e}", "all",
+                       f"{r['run']:.2f} s, {rate:.2e} customer-periods/s",
+                       f"{per_cp / first:.2f}x time per customer-period of the smallest",
+                       note=f"first period {r['first_period']:.2f} s, peak RSS "
+                       f"{r['rss'] / 2**20:.0f} MB = {(r['rss'] - base) / n:.0f} B/customer "
+                       "above the fixed overhead"))  # fmt: skip
+
+
+def bench_startup(report: Report, customers: int) -> None:
+    report.add(Row("`linkages --help`", "-", "-", f"{startup.help_time():.2f} s"))
+    cold, warm = startup.run_times(customers)
+    report.add(Row("`linkages run` cold JIT cache", f"N={customers:.0e}", "all", f"{cold:.1f} s"))
+    report.add(Row("`linkages run` warm JIT cache", f"N={customers:.0e}", "all", f"{warm:.1f} s",
+                   f"{cold / warm:.1f}x faster than cold"))  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    parser.add_argument("--only", default=",".join(ALL))
+    parser.add_argument("--no-write", action="store_true", help="do not write RESULTS.md")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    quick = args.quick
+    n = 100_000 if quick else 1_000_000
+    repeats = 2 if quick else 5
+    report = Report()
+    floor_ns = {}
+    if "floor" in only or "choice" in only:
+        print("floor")
+        floor_ns = bench_floor(report, n, 100, repeats)
+    if "choice" in only:
+        print("choice")
+        bench_choice(report, n, [10, 100], 2_000 if quick else 20_000, repeats, floor_ns)
+    if "end_to_end" in only:
+        print("end to end")
+        sizes = [10_000, 100_000] if quick else [100_000, 1_000_000]
+        bench_end_to_end(report, sizes, 10 if quick else 52)
+    if "startup" in only:
+        print("start-up")
+        bench_startup(report, 20_000 if quick else 100_000)
+    if args.no_write or only != set(ALL) or quick:
+        print("RESULTS.md not written (it records full runs of every benchmark)")
+    else:
+        RESULTS.write_text(report.markdown())
+        print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""The choice step: numba kernel, its numpy reference, and a naive per-agent Mesa version.
+
+Every customer shops (active, shop probability 1), so each call evaluates N x M
+customer-offer pairs; the figure is wall time per pair.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from linkages_sim.kernels import choice
+from linkages_sim.kernels.codes import ACTIVE, OUTSIDE
+
+
+@dataclass
+class Inputs:
+    args: tuple
+    out: np.ndarray
+
+    @property
+    def pairs(self) -> int:
+        return self.out.shape[0] * self.args[13].shape[0]
+
+
+def inputs(n: int, m: int, seed: int = 0) -> Inputs:
+    rng = np.random.default_rng(seed)
+    n_stores = max(1, m // 2)
+    x, y = rng.uniform(0, 20, n), rng.uniform(0, 20, n)
+    state = np.full(n, ACTIVE, dtype=np.int8)
+    stage = np.zeros(n, dtype=np.int8)
+    store = rng.integers(0, n_stores, n).astype(np.int64)
+    brand = rng.integers(0, 2, n).astype(np.int64)
+    u_shop, u_choice = np.zeros(n), rng.random(n)
+    offer_x, offer_y = rng.uniform(0, 20, m), rng.uniform(0, 20, m)
+    offer_store = (np.arange(m) % n_stores).astype(np.int64)
+    offer_supplier = (np.arange(m) % 2).astype(np.int64)
+    offer_value = rng.uniform(2, 5, m)
+    offer_open = np.ones(m, dtype=bool)
+    offers = (offer_x, offer_y, offer_store, offer_supplier, offer_value, offer_open)
+    tastes = (2.0, 3.6, 2.2, 0.9, 6.0)  # decay, loyalties, lapsed affinity, outside utility
+    args = (x, y, state, stage, store, brand, u_shop, u_choice, 1.0, *offers, *tastes)
+    return Inputs(args, np.empty(n, dtype=np.int64))
+
+
+def kernel(data: Inputs) -> None:
+    choice.choose(*data.args, data.out)
+
+
+def reference(data: Inputs) -> None:
+    choice.choose_reference(*data.args, data.out)
+
+
+class NaiveCustomer(mesa.Agent):
+    """One customer as a Python object, the way a per-agent ABM would write it."""
+
+    def __init__(self, model, x, y, store, brand, u):
+        super().__init__(model)
+        self.x, self.y, self.store, self.brand, self.u = x, y, store, brand, u
+        self.choice = OUTSIDE
+
+    def step(self) -> None:
+        m = self.model
+        weights = [math.exp(m.outside_utility)]
+        for ox, oy, ostore, osupplier, value in m.offers:
+            v = value - m.decay * math.log1p(math.hypot(self.x - ox, self.y - oy))
+            if ostore == self.store:
+                v += m.store_loyalty
+            if osupplier == self.brand:
+                v += m.brand_loyalty
+            weights.append(math.exp(v))
+        target = self.u * sum(weights)
+        cumulative = 0.0
+        for j, w in enumerate(weights):
+            cumulative += w
+            if target < cumulative:
+                self.choice = OUTSIDE if j == 0 else j - 1
+                return
+
+
+class NaiveMarket(mesa.Model):
+    def __init__(self, data: Inputs) -> None:
+        super().__init__(rng=0)
+        (x, y, _, _, store, brand, _, u, _, ox, oy, ostore, osupplier, value, _, decay,
+         store_loyalty, brand_loyalty, _, outside) = data.args  # fmt: skip
+        self.offers = list(zip(ox.tolist(), oy.tolist(), ostore.tolist(), osupplier.tolist(),
+                               value.tolist(), strict=True))  # fmt: skip
+        self.decay, self.store_loyalty, self.brand_loyalty = decay, store_loyalty, brand_loyalty
+        self.outside_utility = outside
+        for i in range(x.shape[0]):
+            NaiveCustomer(self, float(x[i]), float(y[i]), int(store[i]), int(brand[i]),
+                          float(u[i]))  # fmt: skip
+
+    def step(self) -> None:
+        self.agents.shuffle_do("step")
+
+
+def naive_memory_per_customer(n: int) -> float:
+    """Bytes per customer of the per-agent version (tracemalloc over building the model)."""
+    import tracemalloc
+
+    data = inputs(n, 10)
+    tracemalloc.start()
+    model = NaiveMarket(data)
+    current, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del model
+    return current / n

@@ -1,0 +1,41 @@
+"""The default market end to end at several sizes, each in its own process so that peak memory
+(RSS) is the run's own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+SCRIPT = r"""
+import json, sys, time
+from linkages_sim.api import with_overrides
+from linkages_sim.loading import load_scenario
+from linkages_sim.model import MarketModel
+n, periods = int(sys.argv[1]), int(sys.argv[2])
+spec = with_overrides(load_scenario("default"), periods=periods, customers=n)
+warm = MarketModel(with_overrides(spec, periods=2, customers=1000)); warm.run()  # JIT warm-up
+t0 = time.perf_counter(); model = MarketModel(spec); t1 = time.perf_counter()
+model.step(); t2 = time.perf_counter()
+model.run(periods - 1); t3 = time.perf_counter()
+# VmHWM: this process's own peak (ru_maxrss would include the parent's, kept across exec)
+rss = next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM"))
+print(json.dumps({"setup": t1 - t0, "first_period": t2 - t1, "run": t3 - t1,
+                  "periods": periods, "rss": rss}))
+"""
+
+
+def run_size(n: int, periods: int, threads: int | None = None) -> dict:
+    env = dict(os.environ)
+    if threads is not None:
+        env["NUMBA_NUM_THREADS"] = str(threads)
+    proc = subprocess.run([sys.executable, "-c", SCRIPT, str(n), str(periods)],
+                          capture_output=True, text=True, env=env, check=True)  # fmt: skip
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def baseline_rss() -> int:
+    """RSS of a process that has imported everything and compiled the kernels, but holds no
+    customers: the fixed overhead."""
+    return run_size(10, 1)["rss"]
