@@ -18,12 +18,13 @@ from linkages_sim.kernels.codes import ACTIVE, OUTSIDE
 
 @dataclass
 class Inputs:
-    args: tuple
+    args: tuple  # the kernel's arguments, without `out`
     out: np.ndarray
+    raw: dict  # coordinates and tastes, for the per-agent version
 
     @property
     def pairs(self) -> int:
-        return self.out.shape[0] * self.args[13].shape[0]
+        return self.out.shape[0] * self.args[10].shape[0]
 
 
 def inputs(n: int, m: int, seed: int = 0) -> Inputs:
@@ -35,15 +36,23 @@ def inputs(n: int, m: int, seed: int = 0) -> Inputs:
     store = rng.integers(0, n_stores, n).astype(np.int64)
     brand = rng.integers(0, 2, n).astype(np.int64)
     u_shop, u_choice = np.zeros(n), rng.random(n)
-    offer_x, offer_y = rng.uniform(0, 20, m), rng.uniform(0, 20, m)
+    store_x, store_y = rng.uniform(0, 20, n_stores), rng.uniform(0, 20, n_stores)
     offer_store = (np.arange(m) % n_stores).astype(np.int64)
     offer_supplier = (np.arange(m) % 2).astype(np.int64)
-    offer_value = rng.uniform(2, 5, m)
+    offer_value = rng.uniform(2, 5, m).astype(np.float32)
     offer_open = np.ones(m, dtype=bool)
-    offers = (offer_x, offer_y, offer_store, offer_supplier, offer_value, offer_open)
-    tastes = (2.0, 3.6, 2.2, 0.9, 6.0)  # decay, loyalties, lapsed affinity, outside utility
-    args = (x, y, state, stage, store, brand, u_shop, u_choice, 1.0, *offers, *tastes)
-    return Inputs(args, np.empty(n, dtype=np.int64))
+    decay, store_loyalty, brand_loyalty, lapsed, outside = 2.0, 3.6, 2.2, 0.9, 6.0
+    dist = choice.distance_terms(x, y, store_x, store_y, decay)
+    args = (dist, state, stage, store, brand, u_shop, u_choice, 1.0, offer_store,
+            offer_supplier, offer_value, offer_open, store_loyalty, brand_loyalty, lapsed,
+            outside)  # fmt: skip
+    raw = {"x": x, "y": y, "store": store, "brand": brand, "u": u_choice,
+           "offers": list(zip(store_x[offer_store].tolist(), store_y[offer_store].tolist(),
+                              offer_store.tolist(), offer_supplier.tolist(),
+                              offer_value.astype(float).tolist(), strict=True)),
+           "decay": decay, "store_loyalty": store_loyalty, "brand_loyalty": brand_loyalty,
+           "outside": outside}  # fmt: skip
+    return Inputs(args, np.empty(n, dtype=np.int64), raw)
 
 
 def kernel(data: Inputs) -> None:
@@ -84,15 +93,13 @@ class NaiveCustomer(mesa.Agent):
 class NaiveMarket(mesa.Model):
     def __init__(self, data: Inputs) -> None:
         super().__init__(rng=0)
-        (x, y, _, _, store, brand, _, u, _, ox, oy, ostore, osupplier, value, _, decay,
-         store_loyalty, brand_loyalty, _, outside) = data.args  # fmt: skip
-        self.offers = list(zip(ox.tolist(), oy.tolist(), ostore.tolist(), osupplier.tolist(),
-                               value.tolist(), strict=True))  # fmt: skip
-        self.decay, self.store_loyalty, self.brand_loyalty = decay, store_loyalty, brand_loyalty
-        self.outside_utility = outside
-        for i in range(x.shape[0]):
-            NaiveCustomer(self, float(x[i]), float(y[i]), int(store[i]), int(brand[i]),
-                          float(u[i]))  # fmt: skip
+        r = data.raw
+        self.offers = r["offers"]
+        self.decay, self.outside_utility = r["decay"], r["outside"]
+        self.store_loyalty, self.brand_loyalty = r["store_loyalty"], r["brand_loyalty"]
+        for i in range(r["x"].shape[0]):
+            NaiveCustomer(self, float(r["x"][i]), float(r["y"][i]), int(r["store"][i]),
+                          int(r["brand"][i]), float(r["u"][i]))  # fmt: skip
 
     def step(self) -> None:
         self.agents.shuffle_do("step")

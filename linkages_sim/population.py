@@ -114,11 +114,16 @@ class CustomerSegment(mesa.Agent):
         everyone = np.full(self.size, codes.ACTIVE, dtype=np.int8)
         u_choice = self.streams.uniform(Purpose.INITIAL_CHOICE, 0, self.index, self.size)
         t = self.spec.tastes
+        stores = [st.spec.location for st in self.model.stores]
+        self.distance = kernels.distance_terms(
+            self.x, self.y, np.array([p.x for p in stores]), np.array([p.y for p in stores]),
+            t.distance_decay,
+        )  # homes and stores do not move: computed once  # fmt: skip
         kernels.choose(
-            self.x, self.y, everyone, self.stage, self.store, self.brand,
-            np.zeros(self.size), u_choice, 1.0, offers.x, offers.y, offers.store,
-            offers.supplier, offers.value(t, reference_price), offers.open,
-            t.distance_decay, 0.0, 0.0, 0.0, -50.0, self.choice,
+            self.distance, everyone, self.stage, self.store, self.brand, np.zeros(self.size),
+            u_choice, 1.0, offers.store, offers.supplier,
+            offers.value(t, reference_price).astype(np.float32), offers.open, 0.0, 0.0, 0.0,
+            -50.0, self.choice,
         )  # fmt: skip
         chose = active & (self.choice >= 0)
         self.store[chose] = offers.store[self.choice[chose]]
@@ -145,10 +150,10 @@ class CustomerSegment(mesa.Agent):
         self._active_start = np.bincount(self.store[active], minlength=self.n_stores)
         self._state_before = self.state.copy()
         kernels.choose(
-            self.x, self.y, self.state, self.stage, self.store, self.brand,
+            self.distance, self.state, self.stage, self.store, self.brand,
             s.uniform(Purpose.SHOP, period, i, n), s.uniform(Purpose.CHOICE, period, i, n),
-            self.spec.shop_probability, offers.x, offers.y, offers.store, offers.supplier,
-            offers.value(t, market.reference_price), offers.open, t.distance_decay,
+            self.spec.shop_probability, offers.store, offers.supplier,
+            offers.value(t, market.reference_price).astype(np.float32), offers.open,
             t.store_loyalty, t.brand_loyalty, t.lapsed_affinity, self.spec.outside_utility,
             self.choice,
         )  # fmt: skip
