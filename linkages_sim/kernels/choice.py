@@ -87,17 +87,18 @@ def choose(
         near = np.empty((n_stores, size), dtype=np.float32)
         active = np.empty(size, dtype=np.bool_)
         lapsed = np.empty(size, dtype=np.bool_)
-        own_store = np.empty(size, dtype=np.int64)
-        own_brand = np.empty(size, dtype=np.int64)
+        own_store = np.empty(size, dtype=np.int32)
+        own_brand = np.empty(size, dtype=np.int32)
         for k in range(size):
             i = idx[lo + k]
             active[k] = state[i] == ACTIVE
             lapsed[k] = state[i] == LAPSED
             own_store[k] = store[i]
             own_brand[k] = brand[i]
-            for s in range(n_stores):
-                near[s, k] = dist[s, i]
-        weights = np.zeros((m, size), dtype=np.float32)
+        for s in range(n_stores):  # row by row: shoppers are in ascending order, reads are local
+            for k in range(size):
+                near[s, k] = dist[s, idx[lo + k]]
+        weights = np.empty((m, size), dtype=np.float32)  # rows of closed offers are never read
         total = np.full(size, w_out, dtype=np.float32)
         u = np.empty(size, dtype=np.float32)
         bits = np.empty(size, dtype=np.int32)
@@ -105,7 +106,7 @@ def choose(
         for j in range(m):
             if not offer_open[j]:
                 continue
-            sj, supj, vj = offer_store[j], offer_supplier[j], offer_value[j]
+            sj, supj, vj = np.int32(offer_store[j]), np.int32(offer_supplier[j]), offer_value[j]
             for k in range(size):  # branch-free: adding a float32 zero changes nothing
                 v = vj - near[sj, k]
                 v = v + (sl if active[k] and own_store[k] == sj else zero)
@@ -114,19 +115,24 @@ def choose(
             exp_block(u, bits, frac, weights[j])
             for k in range(size):
                 total[k] = total[k] + weights[j, k]
+        # inverse CDF, offer by offer over the block (contiguous reads; the same running sums)
+        target = np.empty(size, dtype=np.float32)
+        cumulative = np.full(size, w_out, dtype=np.float32)
+        pick = np.full(size, OUTSIDE, dtype=np.int64)
+        chosen = np.empty(size, dtype=np.bool_)
         for k in range(size):
-            i = idx[lo + k]
-            target = np.float32(u_choice[i]) * total[k]
-            cumulative = w_out
-            pick = OUTSIDE
-            if target >= cumulative:
-                for j in range(m):
-                    if offer_open[j]:
-                        cumulative = cumulative + weights[j, k]
-                        pick = j
-                        if target < cumulative:
-                            break
-            out[i] = pick
+            target[k] = np.float32(u_choice[idx[lo + k]]) * total[k]
+            chosen[k] = target[k] < cumulative[k]
+        for j in range(m):
+            if not offer_open[j]:
+                continue
+            for k in range(size):
+                if not chosen[k]:
+                    cumulative[k] = cumulative[k] + weights[j, k]
+                    pick[k] = j
+                    chosen[k] = target[k] < cumulative[k]
+        for k in range(size):
+            out[idx[lo + k]] = pick[k]
 
 
 def utilities_reference(
