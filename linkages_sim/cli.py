@@ -98,9 +98,9 @@ def run(
 
 
 MEMORY_FIXED_MB = 260
-MEMORY_PER_CUSTOMER_B = 120
+MEMORY_PER_CUSTOMER_B = 160
 """Peak memory of a run, measured by `python -m benchmarks` (about 250 MB of libraries and
-compiled kernels, and under 120 bytes per simulated customer): used for the estimate below."""
+compiled kernels, and under 160 bytes per simulated customer): used for the estimate below."""
 
 
 def memory_estimate_mb(customers: int) -> float:

@@ -29,8 +29,10 @@ BLOCK = 512
 
 def distance_terms(x, y, store_x, store_y, decay) -> np.ndarray:
     """(stores, customers) float32: lambda * log(1 + distance in km), computed once."""
-    d = np.hypot(x[None, :] - store_x[:, None], y[None, :] - store_y[:, None])
-    return (decay * np.log1p(d)).astype(np.float32)
+    out = np.empty((len(store_x), len(x)), dtype=np.float32)
+    for s, (sx, sy) in enumerate(zip(store_x, store_y, strict=True)):  # one row at a time:
+        out[s] = decay * np.log1p(np.hypot(x - sx, y - sy))  # no (stores x N) float64 temporaries
+    return out
 
 
 @njit(cache=True)
