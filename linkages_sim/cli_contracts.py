@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from linkages_sim.cli import app, console, errors, fail
-from linkages_sim.cli_game import JsonOut, PlotOut, _write_json
+from linkages_sim.cli import app, console, fail
+from linkages_sim.cli_game import JsonOut, PlotOut, deliver, progress_bar
 
 
 @app.command("payoff-matrix")
@@ -41,8 +41,6 @@ def payoff_matrix_command(
     plot: PlotOut = None,
 ) -> None:
     """Measure the prisoner's dilemma a contract's parties face: profits under CC, CD, DC, DD."""
-    from rich.progress import Progress
-
     from linkages_sim.loading import ScenarioError, load_scenario
     from linkages_sim.payoff import parse_sweep
     from linkages_sim.payoff import sweep_sla as run_sweep
@@ -54,7 +52,7 @@ def payoff_matrix_command(
             raise ValueError(f"workers must be >= 1, got {workers}")
         if customers is not None and customers < 10:
             raise ValueError(f"customers must be >= 10, got {customers}")
-        with Progress(console=errors, transient=True, disable=str(json_out) == "-") as bar:
+        with progress_bar(json_out) as bar:
             task = bar.add_task("market runs", total=4 * replications * len(penalties))
             matrices = run_sweep(
                 spec, penalties, contract, periods, replications,
@@ -66,15 +64,11 @@ def payoff_matrix_command(
     if sweep_sla:
         _sweep_output(matrices, json_out, plot)
         return
-    m = matrices[0]
-    if str(json_out) != "-":
-        _print_matrix(m)
-    _write_json(json_out, m.as_dict())
-    if plot is not None:
-        from linkages_sim.payoff_plots import matrix_figure
+    from linkages_sim.payoff_plots import matrix_figure
 
-        matrix_figure(m, plot)
-        errors.print(f"wrote {plot}", highlight=False)
+    m = matrices[0]
+    deliver(json_out, m.as_dict(), lambda: _print_matrix(m), plot,
+            lambda path: matrix_figure(m, path))  # fmt: skip
 
 
 def _print_matrix(m) -> None:
@@ -134,11 +128,13 @@ def _sweep_output(matrices, json_out: Path | None, plot: Path | None) -> None:
     from rich.table import Table
 
     from linkages_sim.payoff import dilemma_gone_at, sweep_table
+    from linkages_sim.payoff_plots import sweep_figure
 
     table = sweep_table(matrices)
     gone = dilemma_gone_at(matrices)
-    if str(json_out) != "-":
-        first = matrices[0]
+    first = matrices[0]
+
+    def show() -> None:
         t = Table("penalty", "party", "T", "R", "P", "S", "class", "C dominant",
                   title=f"{first.contract}: SLA penalty sweep ({first.replications} "
                   f"replications, seed {first.seed})")  # fmt: skip
@@ -152,18 +148,13 @@ def _sweep_output(matrices, json_out: Path | None, plot: Path | None) -> None:
             f"[bold]{gone:,.0f}[/]" if gone is not None
             else "the dilemma does not disappear within the swept range", highlight=False,
         )  # fmt: skip
+
     record = {
-        "scenario": matrices[0].scenario, "contract": matrices[0].contract,
-        "periods": matrices[0].periods, "replications": matrices[0].replications,
-        "seed": matrices[0].seed, "dilemma_gone_at": gone,
+        "scenario": first.scenario, "contract": first.contract, "periods": first.periods,
+        "replications": first.replications, "seed": first.seed, "dilemma_gone_at": gone,
         "sweep": [m.as_dict() for m in matrices],
     }  # fmt: skip
-    _write_json(json_out, record)
-    if plot is not None:
-        from linkages_sim.payoff_plots import sweep_figure
-
-        sweep_figure(matrices, plot)
-        errors.print(f"wrote {plot}", highlight=False)
+    deliver(json_out, record, show, plot, lambda path: sweep_figure(matrices, path))
 
 
 @app.command("kpis")
@@ -241,8 +232,6 @@ def evaluate_command(
 ) -> None:
     """Judge each intervention against the same market without it: uplift, cost, return,
     opportunity cost. Writes evaluation.json, evaluation.csv, evaluation.png and report.md."""
-    from rich.progress import Progress
-
     from linkages_sim.evaluate import evaluate
     from linkages_sim.loading import ScenarioError, load_scenario
     from linkages_sim.outputs import atomic_write_text, json_text
@@ -255,7 +244,7 @@ def evaluate_command(
         if (target / "evaluation.json").exists() and not force:
             raise ValueError(f"{target}: already holds an evaluation; use --force or another --out")
         designs = 1 + len(spec.interventions)
-        with Progress(console=errors, transient=True, disable=str(json_out) == "-") as bar:
+        with progress_bar(json_out) as bar:
             task = bar.add_task("market runs", total=designs * replications)
             result = evaluate(
                 spec, replications, spec.seed if seed is None else seed, customers, periods,
@@ -272,10 +261,11 @@ def evaluate_command(
     atomic_write_text(target / "evaluation.csv", result.table().to_csv(index=False))
     evaluation_figure(result, target / "evaluation.png")
     atomic_write_text(target / "report.md", evaluation_markdown(result, "evaluation.png"))
-    if str(json_out) != "-":
+    def show() -> None:
         _print_evaluation(result)
         console.print(f"results in [bold]{target}[/]", highlight=False, soft_wrap=True)
-    _write_json(json_out, record)
+
+    deliver(json_out, record, show)
 
 
 def _print_evaluation(result) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -56,6 +57,42 @@ def _write_json(target: Path | None, record: dict) -> None:
     errors.print(f"wrote {target}", highlight=False)
 
 
+def deliver(
+    json_out: Path | None,
+    record: dict,
+    show: Callable[[], None],
+    plot: Path | None = None,
+    draw: Callable[[Path], object] | None = None,
+) -> None:
+    """How every reporting command ends: the table on screen (unless the JSON goes to standard
+    output), the JSON record, the figure."""
+    if str(json_out) != "-":
+        show()
+    _write_json(json_out, record)
+    if plot is not None and draw is not None:
+        draw(plot)
+        errors.print(f"wrote {plot}", highlight=False)
+
+
+def progress_bar(json_out: Path | None):
+    """A transient progress bar on stderr, off when the JSON goes to standard output."""
+    from rich.progress import Progress
+
+    return Progress(console=errors, transient=True, disable=str(json_out) == "-")
+
+
+def _tournament(strategies: str, turns, repetitions, prob_end, noise, seed, payoffs,
+                self_play: bool = True, workers: int | None = None):  # fmt: skip
+    """The tournament a command asks for ('all' = every library strategy)."""
+    from linkages_sim.ipd import Game, Tournament
+
+    return Tournament(
+        _strategy_list(strategies), turns=_turns(turns, prob_end), repetitions=repetitions,
+        prob_end=prob_end, noise=noise, game=Game.parse(payoffs), seed=seed,
+        self_play=self_play, workers=workers,
+    )  # fmt: skip
+
+
 def _strategy_list(strategies: str) -> str:
     from linkages_sim.strategies import STRATEGIES
 
@@ -88,7 +125,8 @@ def match(
         ).play()
     except ValueError as err:
         raise fail(str(err)) from None
-    if str(json_out) != "-":
+
+    def show() -> None:
         width = max(len(result.a), len(result.b))
         for label, moves, score in (
             (result.a, result.moves_a, result.score_a),
@@ -104,7 +142,8 @@ def match(
             f"{result.winner or 'tie'}",
             highlight=False,
         )
-    _write_json(json_out, result.as_dict())
+
+    deliver(json_out, result.as_dict(), show)
 
 
 @app.command()
@@ -132,37 +171,18 @@ def tournament(
     plot: PlotOut = None,
 ) -> None:
     """Play a round-robin tournament and print the ranking."""
-    from rich.progress import Progress
-
-    from linkages_sim.ipd import Game, Tournament
-
     try:
-        t = Tournament(
-            _strategy_list(strategies),
-            turns=_turns(turns, prob_end),
-            repetitions=repetitions,
-            prob_end=prob_end,
-            noise=noise,
-            game=Game.parse(payoffs),
-            seed=seed,
-            self_play=self_play,
-            workers=workers,
-        )
+        t = _tournament(strategies, turns, repetitions, prob_end, noise, seed, payoffs,
+                        self_play, workers)  # fmt: skip
     except ValueError as err:
         raise fail(str(err)) from None
-    with Progress(
-        console=errors, transient=True, disable=json_out is not None and str(json_out) == "-"
-    ) as bar:
+    with progress_bar(json_out) as bar:
         task = bar.add_task("tournament", total=len(t.jobs()))
         result = t.play(progress=lambda done, total: bar.update(task, completed=done))
-    if str(json_out) != "-":
-        _print_ranking(result)
-    _write_json(json_out, result.as_dict())
-    if plot is not None:
-        from linkages_sim.ipd.plots import tournament_figure
+    from linkages_sim.ipd.plots import tournament_figure
 
-        tournament_figure(result, plot)
-        errors.print(f"wrote {plot}", highlight=False)
+    deliver(json_out, result.as_dict(), lambda: _print_ranking(result), plot,
+            lambda path: tournament_figure(result, path))  # fmt: skip
 
 
 def _print_ranking(result) -> None:
@@ -223,29 +243,14 @@ def evolve(
     plot: PlotOut = None,
 ) -> None:
     """Evolve a population of strategies from their tournament payoffs."""
-    from linkages_sim.ipd import Game, Tournament, moran, replicator
+    from linkages_sim.ipd import moran, replicator
 
     try:
-        t = Tournament(
-            _strategy_list(strategies),
-            turns=_turns(turns, prob_end),
-            repetitions=repetitions,
-            prob_end=prob_end,
-            noise=noise,
-            game=Game.parse(payoffs),
-            seed=seed,
-            self_play=True,
-        )
+        t = _tournament(strategies, turns, repetitions, prob_end, noise, seed, payoffs)
         payoff_table = t.play()
         if method == "moran":
-            frame = moran(
-                payoff_table,
-                population=population,
-                generations=generations,
-                seed=t.seed,
-                selection=selection,
-                mutation=mutation,
-            )
+            frame = moran(payoff_table, population=population, generations=generations,
+                          seed=t.seed, selection=selection, mutation=mutation)  # fmt: skip
         else:
             frame = replicator(payoff_table, generations=generations)
     except ValueError as err:
@@ -273,25 +278,15 @@ def evolve(
             for s, g in frame.groupby("strategy", observed=False)
         },
     }
-    if str(json_out) != "-":
-        _print_shares(record, int(frame["generation"].max()))
-    _write_json(json_out, record)
-    if plot is not None:
-        from linkages_sim.ipd.plots import evolution_figure
+    from linkages_sim.ipd.plots import evolution_figure
 
-        title = (
-            f"Moran process, population {record['population']}"
-            if method == "moran"
-            else "Replicator dynamics"
-        )
-        length = (
-            f"{t.turns} turns"
-            if t.prob_end is None
-            else f"prob_end {t.prob_end:g} (w = {1 - t.prob_end:g})"
-        )
-        title += f": {length}, noise {noise:g}, seed {t.seed}"
-        evolution_figure(frame, title, plot)
-        errors.print(f"wrote {plot}", highlight=False)
+    length = f"{t.turns} turns" if t.prob_end is None else (
+        f"prob_end {t.prob_end:g} (w = {1 - t.prob_end:g})")  # fmt: skip
+    kind = f"Moran process, population {record['population']}" if method == "moran" else (
+        "Replicator dynamics")  # fmt: skip
+    title = f"{kind}: {length}, noise {noise:g}, seed {t.seed}"
+    deliver(json_out, record, lambda: _print_shares(record, int(frame["generation"].max())),
+            plot, lambda path: evolution_figure(frame, title, path))  # fmt: skip
 
 
 def _print_shares(record: dict, last: int) -> None:
