@@ -124,7 +124,7 @@ def main() -> None:
         bench_choice(report, n, [10, 100], 2_000 if quick else 20_000, repeats, floor_ns)
     if "end_to_end" in only:
         print("end to end")
-        sizes = [10_000, 100_000] if quick else [100_000, 1_000_000]
+        sizes = [10_000, 100_000] if quick else [100_000, 1_000_000, 10_000_000]
         bench_end_to_end(report, sizes, 10 if quick else 52)
     if "startup" in only:
         print("start-up")
