@@ -17,6 +17,7 @@ import pandas as pd
 from linkages_sim.kpis import kpis
 from linkages_sim.metrics import metric_table
 from linkages_sim.model import MarketModel
+from linkages_sim.outputs import atomic_write_text
 from linkages_sim.replicate import replication_seeds, run_many
 from linkages_sim.scenario import Scenario
 
@@ -65,21 +66,35 @@ def series(results: list, level: str, metric: str) -> pd.DataFrame:
     return sum(tables) / len(tables)
 
 
-def main(doc: str, run: Callable[..., dict], here: Path, name: str, seeds: int = 3) -> None:
+STANDARD: dict[str, tuple[type, object, str]] = {
+    "customers": (int, None, "simulated customers (default: the scenario's)"),
+    "seeds": (int, 3, "replications per design"),
+    "seed": (int, 42, "base seed"),
+    "workers": (int, 2, "worker processes (results do not change)"),
+}
+"""The options most experiments take: name -> (type, default, help)."""
+
+
+def main(
+    doc: str,
+    run: Callable[..., dict],
+    here: Path,
+    name: str,
+    arguments: dict[str, tuple[type, object, str]] = STANDARD,
+) -> None:
+    """The command line of an experiment: its options, then `run(out, **options)`, then the
+    headline printed and written to results.json; `--publish` copies the figures."""
     parser = argparse.ArgumentParser(prog=f"python -m experiments.{name}", description=doc)
     parser.add_argument("--out", type=Path, default=Path(f"runs/experiments/{name}"))
-    parser.add_argument("--customers", type=int, default=None, help="default: the scenario's")
-    parser.add_argument("--seeds", type=int, default=seeds, help="replications per design")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--workers", type=int, default=2)
+    for option, (kind, default, text) in arguments.items():
+        parser.add_argument(f"--{option}", type=kind, default=default, help=text)
     parser.add_argument("--publish", action="store_true", help="copy figures beside README")
     args = parser.parse_args()
     started = time.perf_counter()
-    headline = run(
-        args.out, customers=args.customers, seeds=args.seeds, seed=args.seed, workers=args.workers
-    )
-    (args.out / "results.json").write_text(json.dumps(headline, indent=2) + "\n")
-    print(json.dumps(headline, indent=2))
+    headline = run(args.out, **{option: getattr(args, option) for option in arguments})
+    text = json.dumps(headline, indent=2, default=float) + "\n"
+    atomic_write_text(args.out / "results.json", text)
+    print(text, end="")
     print(f"results in {args.out} ({time.perf_counter() - started:.0f} s)")
     if args.publish:
         publish(args.out, here)

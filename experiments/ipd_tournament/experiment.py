@@ -10,7 +10,6 @@ Then the ecological (replicator) view of both tournaments: who survives.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib
@@ -22,7 +21,6 @@ import pandas as pd
 
 from linkages_sim.ipd import Match, Tournament, replicator
 from linkages_sim.ipd.plots import draw_evolution, draw_pairwise, draw_scores
-from linkages_sim.outputs import atomic_write_text
 from linkages_sim.plots import save_figure
 from linkages_sim.strategies import STRATEGIES
 
@@ -114,5 +112,4 @@ def run_experiment(
         "replicator_survivors_no_noise": survivors("no_noise"),
         "replicator_survivors_noise_0.05": survivors("noise_0.05"),
     }
-    atomic_write_text(out / "results.json", json.dumps(headline, indent=2) + "\n")
     return headline

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from linkages_sim.api import run as run_market
 from linkages_sim.api import with_overrides
 from linkages_sim.loading import load_scenario
 from linkages_sim.model import MarketModel
-from linkages_sim.outputs import atomic_write_text
 from linkages_sim.payoff import dilemma_gone_at, sweep_sla, sweep_table
 from linkages_sim.payoff_plots import matrix_figure, sweep_figure
 from linkages_sim.plots import save_figure
@@ -36,6 +34,12 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = "acme-north"
 CLEAN_STRATEGIES = ("all-d", "tft", "grim", "wsls", "all-c")
 NOISY_STRATEGIES = ("tft", "grim", "wsls", "gtft")
+BROKEN_MEASURES = (  # result key, level, id, summary field: [baseline, broken_trust]
+    ("acme_wholesale_revenue", "supplier", "acme", "wholesale_revenue"),
+    ("acme_brand_equity_end", "supplier", "acme", "brand_equity_end"),
+    ("central_retail_revenue", "distributor", "central", "retail_revenue"),
+    ("central_profit", "distributor", "central", "profit"),
+)
 
 
 @dataclass(frozen=True)
@@ -217,23 +221,10 @@ def run_experiment(
         .to_dict("index"),
         "broken": {
             "break_week": broken.summary["contracts"]["acme-central"]["broke_at_period"],
-            "acme_wholesale_revenue": [
-                total(baseline, "supplier", "acme", "wholesale_revenue"),
-                total(broken, "supplier", "acme", "wholesale_revenue"),
-            ],
-            "acme_brand_equity_end": [
-                total(baseline, "supplier", "acme", "brand_equity_end"),
-                total(broken, "supplier", "acme", "brand_equity_end"),
-            ],
-            "central_retail_revenue": [
-                total(baseline, "distributor", "central", "retail_revenue"),
-                total(broken, "distributor", "central", "retail_revenue"),
-            ],
-            "central_profit": [
-                total(baseline, "distributor", "central", "profit"),
-                total(broken, "distributor", "central", "profit"),
-            ],
+            **{
+                key: [total(result, level, who, metric) for result in (baseline, broken)]
+                for key, level, who, metric in BROKEN_MEASURES
+            },
         },
     }
-    atomic_write_text(out / "results.json", json.dumps(headline, indent=2, default=float) + "\n")
     return headline
