@@ -42,10 +42,11 @@ def inputs(n: int, m: int, seed: int = 0) -> Inputs:
     offer_value = rng.uniform(2, 5, m).astype(np.float32)
     offer_open = np.ones(m, dtype=bool)
     decay, store_loyalty, brand_loyalty, lapsed, outside = 2.0, 3.6, 2.2, 0.9, 6.0
-    dist = choice.distance_terms(x, y, store_x, store_y, decay)
-    args = (dist, state, stage, store, brand, u_shop, u_choice, 1.0, offer_store,
-            offer_supplier, offer_value, offer_open, store_loyalty, brand_loyalty, lapsed,
-            outside)  # fmt: skip
+    near = choice.attraction(x, y, store_x, store_y, decay)
+    weights = choice.choice_weights(offer_value, offer_open, outside, store_loyalty,
+                                    brand_loyalty, lapsed)  # fmt: skip
+    args = (near, state, stage, store, brand, u_shop, u_choice, 1.0, offer_store,
+            offer_supplier, *weights)  # fmt: skip
     raw = {"x": x, "y": y, "store": store, "brand": brand, "u": u_choice,
            "offers": list(zip(store_x[offer_store].tolist(), store_y[offer_store].tolist(),
                               offer_store.tolist(), offer_supplier.tolist(),
@@ -105,11 +106,11 @@ class NaiveMarket(mesa.Model):
         self.agents.shuffle_do("step")
 
 
-def naive_memory_per_customer(n: int) -> float:
+def naive_memory_per_customer(n: int, m: int) -> float:
     """Bytes per customer of the per-agent version (tracemalloc over building the model)."""
     import tracemalloc
 
-    data = inputs(n, 10)
+    data = inputs(n, m)
     tracemalloc.start()
     model = NaiveMarket(data)
     current, _ = tracemalloc.get_traced_memory()

@@ -115,15 +115,16 @@ class CustomerSegment(mesa.Agent):
         u_choice = self.streams.uniform(Purpose.INITIAL_CHOICE, 0, self.index, self.size)
         t = self.spec.tastes
         stores = [st.spec.location for st in self.model.stores]
-        self.distance = kernels.distance_terms(
+        self.attraction = kernels.attraction(
             self.x, self.y, np.array([p.x for p in stores]), np.array([p.y for p in stores]),
             t.distance_decay,
         )  # homes and stores do not move: computed once  # fmt: skip
+        weights = kernels.choice_weights(  # no outside option, no loyalty yet
+            offers.value(t, reference_price), offers.open, -np.inf, 0.0, 0.0, 0.0
+        )
         kernels.choose(
-            self.distance, everyone, self.stage, self.store, self.brand, np.zeros(self.size),
-            u_choice, 1.0, offers.store, offers.supplier,
-            offers.value(t, reference_price).astype(np.float32), offers.open, 0.0, 0.0, 0.0,
-            -50.0, self.choice,
+            self.attraction, everyone, self.stage, self.store, self.brand, np.zeros(self.size),
+            u_choice, 1.0, offers.store, offers.supplier, *weights, self.choice,
         )  # fmt: skip
         chose = active & (self.choice >= 0)
         self.store[chose] = offers.store[self.choice[chose]]
@@ -149,13 +150,14 @@ class CustomerSegment(mesa.Agent):
         active = self.state == codes.ACTIVE
         self._active_start = np.bincount(self.store[active], minlength=self.n_stores)
         self._state_before = self.state.copy()
+        weights = kernels.choice_weights(
+            offers.value(t, market.reference_price), offers.open, self.spec.outside_utility,
+            t.store_loyalty, t.brand_loyalty, t.lapsed_affinity,
+        )  # fmt: skip
         kernels.choose(
-            self.distance, self.state, self.stage, self.store, self.brand,
+            self.attraction, self.state, self.stage, self.store, self.brand,
             s.uniform(Purpose.SHOP, period, i, n), s.uniform(Purpose.CHOICE, period, i, n),
-            self.spec.shop_probability, offers.store, offers.supplier,
-            offers.value(t, market.reference_price).astype(np.float32), offers.open,
-            t.store_loyalty, t.brand_loyalty, t.lapsed_affinity, self.spec.outside_utility,
-            self.choice,
+            self.spec.shop_probability, offers.store, offers.supplier, *weights, self.choice,
         )  # fmt: skip
         kernels.serve(
             self.choice, self.state, self.stage, self.store, self.brand, self.satisfaction,

@@ -345,8 +345,12 @@ class Tastes(Strict):
     distance_decay: float = Field(
         2.0, ge=0.0, le=5.0, description="Huff exponent: utility -lambda*log(1 + d/1km)"
     )
-    store_loyalty: float = Field(3.6, ge=0.0, description="bonus for an active customer's store")
-    brand_loyalty: float = Field(2.2, ge=0.0, description="bonus for an active customer's brand")
+    store_loyalty: float = Field(
+        3.6, ge=0.0, le=20.0, description="bonus for an active customer's store"
+    )
+    brand_loyalty: float = Field(
+        2.2, ge=0.0, le=20.0, description="bonus for an active customer's brand"
+    )
     lapsed_affinity: float = Field(
         0.9,
         ge=-10.0,

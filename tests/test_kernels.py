@@ -38,10 +38,11 @@ def offers(rng, n_stores, n_suppliers):
 def choice_args(rng, n, o, state, stage, store, brand):
     n_stores = int(o["store"].max()) + 1
     homes = rng.uniform(0, 20, n), rng.uniform(0, 20, n)
-    dist = kernels.distance_terms(*homes, o["store_x"][:n_stores], o["store_y"][:n_stores], 2.0)
+    near = kernels.attraction(*homes, o["store_x"][:n_stores], o["store_y"][:n_stores], 2.0)
+    weights = kernels.choice_weights(o["value"], o["open"], 1.0, 1.5, 0.8, 0.5)
     return (
-        dist, state, stage, store, brand, rng.random(n), rng.random(n), 0.4, o["store"],
-        o["supplier"], o["value"].astype(np.float32), o["open"], 1.5, 0.8, 0.5, 1.0,
+        near, state, stage, store, brand, rng.random(n), rng.random(n), 0.4, o["store"],
+        o["supplier"], *weights,
     )  # fmt: skip
 
 
@@ -59,14 +60,20 @@ def test_choose_matches_reference_bit_for_bit(seed, n, n_stores, n_sup):
     np.testing.assert_array_equal(fast, slow)
 
 
-def test_fast_exp_is_accurate_and_matches_its_twin():
-    from linkages_sim.kernels.fastexp import exp_block, exp_reference
+def test_choice_weights_shift_out_of_float32_range_values_and_close_offers():
+    """exp(V_j - c): probabilities unchanged by the shift; huge utilities do not overflow."""
+    value = np.array([300.0, 299.0, 1000.0])
+    w = kernels.choice_weights(value, np.array([True, True, False]), 298.0, 0.0, 0.0, 0.0)
+    assert w.offer.dtype == np.float32 and w.offer[2] == 0.0
+    np.testing.assert_allclose([w.outside, *w.offer[:2]], np.exp([-2.0, 0.0, -1.0]), rtol=1e-6)
+    none = kernels.choice_weights(value, np.zeros(3, bool), -np.inf, 0.0, 0.0, 0.0)
+    assert none.outside == 0.0 and not none.offer.any()
 
-    u = np.random.default_rng(0).uniform(-60, 60, 100_000).astype(np.float32)
-    out = np.empty_like(u)
-    exp_block(u, np.empty(u.size, np.int32), np.empty_like(u), out)
-    np.testing.assert_array_equal(out.view(np.int32), exp_reference(u).view(np.int32))
-    assert np.max(np.abs(out / np.exp(u.astype(np.float64)) - 1)) < 1e-5
+
+def test_attraction_is_the_huff_distance_decay():
+    near = kernels.attraction(np.array([0.0, 3.0]), np.array([0.0, 4.0]), [0.0], [0.0], 2.0)
+    np.testing.assert_allclose(near[0], [1.0, 1 / 36], rtol=1e-6)
+    assert near.dtype == np.float32
 
 
 @settings(max_examples=25, deadline=None)
@@ -128,35 +135,39 @@ def test_complain_and_churn_matches_reference(seed, n):
 
 
 def test_choice_shares_match_analytic_mnl():
-    """At N = 200,000 identical shoppers, each option's share is within 4 standard errors of its
-    logit probability exp(U_j) / (exp(U_0) + sum_k exp(U_k))."""
-    n = 200_000
+    """At 150,000 shoppers at one home, for each kind of customer (active with a store and a
+    brand, lapsed, prospect), each option's share is within 4 standard errors of its logit
+    probability exp(U_j) / (exp(U_0) + sum_k exp(U_k))."""
+    n = 150_000
     rng = np.random.default_rng(12345)
     o_store = np.array([0, 0, 1, 1, 2], np.int64)
     o_supplier = np.array([0, 1, 0, 1, 0], np.int64)
-    o_x = np.array([1.0, 1.0, 4.0, 4.0, 9.0])
-    o_y = np.array([2.0, 2.0, 0.0, 0.0, 5.0])
     value = np.array([1.0, 0.4, 1.3, 0.2, 2.5])
     is_open = np.array([True, True, True, False, True])
-    x, y = np.zeros(n), np.zeros(n)
-    state = np.full(n, codes.ACTIVE, np.int8)
-    store = np.zeros(n, np.int64)
-    brand = np.ones(n, np.int64)
-    decay, ls, lb, outside = 2.0, 0.7, 0.3, 0.5
+    kinds = np.array([codes.ACTIVE, codes.LAPSED, codes.PROSPECT], np.int8)
+    state = np.repeat(kinds, n // 3)
+    stage = np.full(n, codes.CONVICTION, np.int8)  # every non-active customer shops
+    store = np.where(state == codes.ACTIVE, 0, -1).astype(np.int64)
+    brand = np.where(state == codes.ACTIVE, 1, -1).astype(np.int64)
+    decay, ls, lb, la, outside = 2.0, 0.7, 0.3, -0.6, 0.5
     out = np.empty(n, np.int64)
     store_x, store_y = np.array([1.0, 4.0, 9.0]), np.array([2.0, 0.0, 5.0])
-    dist = kernels.distance_terms(x, y, store_x, store_y, decay)
-    kernels.choose(dist, state, np.zeros(n, np.int8), store, brand, np.zeros(n), rng.random(n),
-                   1.0, o_store, o_supplier, value.astype(np.float32), is_open, ls, lb, 0.0,
-                   outside, out)  # fmt: skip
-    d = np.hypot(o_x, o_y)
-    u = value - decay * np.log1p(d) + ls * (o_store == 0) + lb * (o_supplier == 1)
-    w = np.where(is_open, np.exp(u), 0.0)
-    p = np.concatenate([[math.exp(outside)], w]) / (math.exp(outside) + w.sum())
-    observed = np.array([np.mean(out == codes.OUTSIDE)] + [np.mean(out == j) for j in range(5)])
-    se = np.sqrt(p * (1 - p) / n)
-    assert observed[4] == 0.0  # the closed offer is never chosen
-    assert np.all(np.abs(observed - p) <= 4 * se + 1e-12), (observed, p)
+    near = kernels.attraction(np.zeros(n), np.zeros(n), store_x, store_y, decay)
+    weights = kernels.choice_weights(value, is_open, outside, ls, lb, la)
+    kernels.choose(near, state, stage, store, brand, np.zeros(n), rng.random(n), 1.0, o_store,
+                   o_supplier, *weights, out)  # fmt: skip
+    d = np.hypot(store_x, store_y)[o_store]
+    base = value - decay * np.log1p(d)
+    bonus = {codes.ACTIVE: ls * (o_store == 0) + lb * (o_supplier == 1), codes.LAPSED: la,
+             codes.PROSPECT: 0.0}  # fmt: skip
+    for kind in kinds:
+        w = np.where(is_open, np.exp(base + bonus[kind]), 0.0)
+        p = np.concatenate([[math.exp(outside)], w]) / (math.exp(outside) + w.sum())
+        mine = out[state == kind]
+        observed = np.array([np.mean(mine == j) for j in (codes.OUTSIDE, *range(5))])
+        se = np.sqrt(p * (1 - p) / mine.size)
+        assert observed[4] == 0.0  # the closed offer is never chosen
+        assert np.all(np.abs(observed - p) <= 4 * se + 1e-12), (kind, observed, p)
 
 
 def test_choice_is_identical_whatever_the_thread_count():
@@ -177,3 +188,26 @@ def test_choice_is_identical_whatever_the_thread_count():
     set_num_threads(before)
     for r in results[1:]:
         np.testing.assert_array_equal(results[0], r)
+
+
+def test_choice_edges_a_draw_next_to_one_and_no_positive_weight():
+    """A draw that rounds to 1.0 in float32 still picks the last option with weight (never a
+    closed offer); a shopper for whom every weight is zero goes outside."""
+    o_store, o_supplier = np.array([0, 0], np.int64), np.array([0, 1], np.int64)
+    near = np.array([[1.0, 1.0]], np.float32)
+    state, stage = np.full(2, codes.ACTIVE, np.int8), np.zeros(2, np.int8)
+    store, brand = np.zeros(2, np.int64), np.zeros(2, np.int64)
+    u_choice = np.array([1 - 1e-12, 0.5])
+    for is_open, want in (([True, False], 0), ([False, True], 1)):
+        weights = kernels.choice_weights(np.zeros(2), np.array(is_open), -np.inf, 0.0, 0.0, 0.0)
+        for choose in (kernels.choose, kernels.choose_reference):
+            out = np.empty(2, np.int64)
+            choose(near, state, stage, store, brand, np.zeros(2), u_choice, 1.0, o_store,
+                   o_supplier, *weights, out)  # fmt: skip
+            assert out[0] == want and out[1] == want
+    nothing = kernels.choice_weights(np.zeros(2), np.zeros(2, bool), -np.inf, 0.0, 0.0, 0.0)
+    for choose in (kernels.choose, kernels.choose_reference):
+        out = np.empty(2, np.int64)
+        choose(near, state, stage, store, brand, np.zeros(2), u_choice, 1.0, o_store, o_supplier,
+               *nothing, out)  # fmt: skip
+        assert (out == codes.OUTSIDE).all()

@@ -5,19 +5,27 @@ parallel loop gives the same bits whatever the number of threads. Random numbers
 outside, from seeded `numpy.random.Generator` streams, and passed in as arrays.
 """
 
-from linkages_sim.kernels.choice import choose, choose_reference, distance_terms
+from linkages_sim.kernels.choice import (
+    ChoiceWeights,
+    attraction,
+    choice_weights,
+    choose,
+    choose_reference,
+)
 from linkages_sim.kernels.churn import complain_and_churn, complain_and_churn_reference
 from linkages_sim.kernels.funnel import advance_funnel, advance_funnel_reference
 from linkages_sim.kernels.service import serve, serve_reference
 
 __all__ = [
+    "ChoiceWeights",
     "advance_funnel",
     "advance_funnel_reference",
+    "attraction",
+    "choice_weights",
     "choose",
     "choose_reference",
     "complain_and_churn",
     "complain_and_churn_reference",
-    "distance_terms",
     "serve",
     "serve_reference",
 ]

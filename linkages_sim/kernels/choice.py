@@ -8,50 +8,81 @@ Utility of offer j (a store k carrying supplier s) for customer i:
 V_j holds quality, brand, price, service, layout and reputation; the distance term is the
 Huff (1963) gravity model in logit form (attraction / distance^lambda with lambda about 2).
 The outside option (buy nothing, or elsewhere) has utility U_0. A shopper picks by inverse CDF
-with one uniform draw: the same draw and the same utilities give the same choice.
+with one uniform draw: the same draw and the same weights give the same choice.
 
-How it is computed (the performance issue): homes and stores do not move, so the distance term
-is computed once per customer and store (`distance_terms`). Each period the kernel works on
-blocks of shoppers: for every offer it forms the block's float32 utilities and their exp (a
-vectorisable polynomial, `fastexp`) and keeps the weights, so the inverse-CDF pass reads them
-instead of recomputing. Each customer's sum runs over offers in a fixed order whatever the
-threads, and the numpy twin performs the same float32 operations: the two agree bit for bit.
+How it is computed (the performance issue). The logit weight factorises, as in Huff's
+multiplicative form:
+
+    exp(U_ij - c) = exp(V_j - c) * (1 + d_ik)^-lambda * e^loyalty_store * e^loyalty_brand ...
+
+with c a shift common to every option (probabilities do not change; every factor stays in
+float32 range). Homes and stores do not move, so the attraction (1 + d)^-lambda is computed once
+per customer and store (`attraction`); the offer factors once per period (`choice_weights`, M
+exps). A period therefore takes no exp per customer at all: a weight is two float32
+multiplications. The kernel works on blocks of BLOCK customers in parallel; in each block it
+gathers the shoppers, their attraction rows (own store multiplied by its loyalty factor) and
+brand factors, then passes over the open offers twice: once to sum the weights, once to count
+how many running sums stay at or below draw x total (the inverse CDF without a branch). Each
+customer's sums run in the same offer order whatever the threads, and the numpy twin performs
+the same float32 operations: the two agree bit for bit.
 """
+
+import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
 
 from linkages_sim.kernels.codes import ACTIVE, CONVICTION, LAPSED, NOT_SHOPPING, OUTSIDE
-from linkages_sim.kernels.fastexp import exp32, exp_block, exp_reference
 
-BLOCK = 512
+BLOCK = 1024  # customers per parallel task: the block's scratch rows stay in L1/L2
+BELOW_ONE = np.float32(1.0 - 2.0**-24)  # largest float32 below 1: draw x total < total
 
 
-def distance_terms(x, y, store_x, store_y, decay) -> np.ndarray:
-    """(stores, customers) float32: lambda * log(1 + distance in km), computed once."""
+class ChoiceWeights(NamedTuple):
+    """The per-period factors of the logit weights, in the kernel's argument order."""
+
+    offer: np.ndarray  # float32 per offer: exp(V_j - c), exactly 0 for a closed offer
+    outside: np.float32  # exp(U_0 - c)
+    store: np.float32  # factor on an active customer's own store: e^loyalty_store
+    brand: np.float32  # factor on an active customer's own brand: e^loyalty_brand
+    lapsed: np.float32  # factor on every inside offer for a lapsed customer: e^affinity
+
+
+def attraction(x, y, store_x, store_y, decay) -> np.ndarray:
+    """(stores, customers) float32: (1 + distance in km)^-lambda, computed once."""
     out = np.empty((len(store_x), len(x)), dtype=np.float32)
     for s, (sx, sy) in enumerate(zip(store_x, store_y, strict=True)):  # one row at a time:
-        out[s] = decay * np.log1p(np.hypot(x - sx, y - sy))  # no (stores x N) float64 temporaries
+        out[s] = np.exp(-decay * np.log1p(np.hypot(x - sx, y - sy)))  # no (stores x N) temporaries
     return out
 
 
-@njit(cache=True)
-def _shoppers(state, stage, u_shop, shop_probability, out):
-    n = state.shape[0]
-    flags = np.empty(n, dtype=np.bool_)
-    for i in range(n):
-        if state[i] == ACTIVE:
-            flags[i] = u_shop[i] < shop_probability
-        else:
-            flags[i] = stage[i] >= CONVICTION
-        if not flags[i]:
-            out[i] = NOT_SHOPPING
-    return np.flatnonzero(flags)
+def choice_weights(
+    value: np.ndarray,
+    is_open: np.ndarray,
+    outside_utility: float,
+    store_loyalty: float,
+    brand_loyalty: float,
+    lapsed_affinity: float,
+) -> ChoiceWeights:
+    """Exponentiate the period's offer values once. `outside_utility` may be -inf (no outside
+    option). The shift c is the largest of U_0 and the open offers' V_j."""
+    value = np.asarray(value, dtype=np.float64)
+    candidates = [outside_utility, *value[is_open].tolist()]
+    shift = max(candidates)
+    if not math.isfinite(shift):
+        shift = 0.0
+    offer = np.where(is_open, np.exp(np.minimum(value - shift, 0.0)), 0.0).astype(np.float32)
+    f32 = np.float32
+    return ChoiceWeights(
+        offer, f32(math.exp(outside_utility - shift)), f32(math.exp(store_loyalty)),
+        f32(math.exp(brand_loyalty)), f32(math.exp(lapsed_affinity)),
+    )  # fmt: skip
 
 
 @njit(cache=True, parallel=True)
 def choose(
-    dist,
+    attraction,
     state,
     stage,
     store,
@@ -61,100 +92,92 @@ def choose(
     shop_probability,
     offer_store,
     offer_supplier,
-    offer_value,
-    offer_open,
-    store_loyalty,
-    brand_loyalty,
-    lapsed_affinity,
-    outside_utility,
+    offer_weight,
+    outside_weight,
+    store_factor,
+    brand_factor,
+    lapsed_factor,
     out,
 ):
     """Write each customer's choice into `out`: an offer index, OUTSIDE or NOT_SHOPPING.
 
     Active customers shop with `shop_probability`; others shop when their funnel stage reaches
-    conviction. Offers with `offer_open` false (a dropped brand) are not available. `dist` is
-    `distance_terms(...)`; `offer_value` is float32.
+    conviction. The weights are `choice_weights(...)`; an offer of weight 0 is not available.
     """
-    idx = _shoppers(state, stage, u_shop, shop_probability, out)
-    m = offer_value.shape[0]
-    sl, bl, la = np.float32(store_loyalty), np.float32(brand_loyalty), np.float32(lapsed_affinity)
-    w_out = exp32(outside_utility)
-    n_blocks = (idx.shape[0] + BLOCK - 1) // BLOCK
-    zero = np.float32(0.0)
-    n_stores = dist.shape[0]
-    for b in prange(n_blocks):
+    n = state.shape[0]
+    n_stores = attraction.shape[0]
+    open_offers = np.flatnonzero(offer_weight > 0)
+    n_open = open_offers.shape[0]
+    n_suppliers = offer_supplier.max() + 1 if offer_supplier.shape[0] > 0 else 1
+    one = np.float32(1.0)
+    for b in prange((n + BLOCK - 1) // BLOCK):
         lo = b * BLOCK
-        size = min(idx.shape[0], lo + BLOCK) - lo
-        # the block's customers, gathered once into contiguous arrays
+        hi = min(n, lo + BLOCK)
+        shopper = np.empty(hi - lo, dtype=np.int64)
+        size = 0
+        for i in range(lo, hi):
+            shops = u_shop[i] < shop_probability if state[i] == ACTIVE else stage[i] >= CONVICTION
+            if shops:
+                shopper[size] = i
+                size += 1
+            else:
+                out[i] = NOT_SHOPPING
+        if size == 0:
+            continue
         near = np.empty((n_stores, size), dtype=np.float32)
-        active = np.empty(size, dtype=np.bool_)
-        lapsed = np.empty(size, dtype=np.bool_)
-        own_store = np.empty(size, dtype=np.int32)
-        own_brand = np.empty(size, dtype=np.int32)
+        for s in range(n_stores):  # row by row: shoppers ascend, so the reads are local
+            for k in range(size):
+                near[s, k] = attraction[s, shopper[k]]
+        loyal = np.empty((n_suppliers, size), dtype=np.float32)
         for k in range(size):
-            i = idx[lo + k]
-            active[k] = state[i] == ACTIVE
-            lapsed[k] = state[i] == LAPSED
-            own_store[k] = store[i]
-            own_brand[k] = brand[i]
-        for s in range(n_stores):  # row by row: shoppers are in ascending order, reads are local
+            i = shopper[k]
+            base = lapsed_factor if state[i] == LAPSED else one
+            for s in range(n_suppliers):
+                loyal[s, k] = base
+            if state[i] == ACTIVE:
+                if 0 <= store[i] < n_stores:
+                    near[store[i], k] = near[store[i], k] * store_factor
+                if 0 <= brand[i] < n_suppliers:
+                    loyal[brand[i], k] = brand_factor
+        total = np.full(size, outside_weight, dtype=np.float32)
+        for j in open_offers:
+            w, a, f = offer_weight[j], near[offer_store[j]], loyal[offer_supplier[j]]
             for k in range(size):
-                near[s, k] = dist[s, idx[lo + k]]
-        weights = np.empty((m, size), dtype=np.float32)  # rows of closed offers are never read
-        total = np.full(size, w_out, dtype=np.float32)
-        u = np.empty(size, dtype=np.float32)
-        bits = np.empty(size, dtype=np.int32)
-        frac = np.empty(size, dtype=np.float32)
-        for j in range(m):
-            if not offer_open[j]:
-                continue
-            sj, supj, vj = np.int32(offer_store[j]), np.int32(offer_supplier[j]), offer_value[j]
-            for k in range(size):  # branch-free: adding a float32 zero changes nothing
-                v = vj - near[sj, k]
-                v = v + (sl if active[k] and own_store[k] == sj else zero)
-                v = v + (bl if active[k] and own_brand[k] == supj else zero)
-                u[k] = v + (la if lapsed[k] else zero)
-            exp_block(u, bits, frac, weights[j])
-            for k in range(size):
-                total[k] = total[k] + weights[j, k]
-        # inverse CDF, offer by offer over the block (contiguous reads; the same running sums)
+                total[k] = total[k] + (w * a[k]) * f[k]
         target = np.empty(size, dtype=np.float32)
-        cumulative = np.full(size, w_out, dtype=np.float32)
-        pick = np.full(size, OUTSIDE, dtype=np.int64)
-        chosen = np.empty(size, dtype=np.bool_)
+        running = np.full(size, outside_weight, dtype=np.float32)
+        count = np.empty(size, dtype=np.int32)
         for k in range(size):
-            target[k] = np.float32(u_choice[idx[lo + k]]) * total[k]
-            chosen[k] = target[k] < cumulative[k]
-        for j in range(m):
-            if not offer_open[j]:
-                continue
+            target[k] = min(np.float32(u_choice[shopper[k]]), BELOW_ONE) * total[k]
+            count[k] = np.int32(running[k] <= target[k])
+        for j in open_offers:  # running sums never decrease: the count is the first one above
+            w, a, f = offer_weight[j], near[offer_store[j]], loyal[offer_supplier[j]]
             for k in range(size):
-                if not chosen[k]:
-                    cumulative[k] = cumulative[k] + weights[j, k]
-                    pick[k] = j
-                    chosen[k] = target[k] < cumulative[k]
+                running[k] = running[k] + (w * a[k]) * f[k]
+                count[k] += np.int32(running[k] <= target[k])
         for k in range(size):
-            out[idx[lo + k]] = pick[k]
+            c = count[k]
+            out[shopper[k]] = open_offers[c - 1] if 0 < c <= n_open else OUTSIDE
 
 
-def utilities_reference(
-    dist, state, store, brand, offer_store, offer_supplier, offer_value, store_loyalty,
-    brand_loyalty, lapsed_affinity,
+def weights_reference(
+    attraction, state, store, brand, offer_store, offer_supplier, offer_weight, store_factor,
+    brand_factor, lapsed_factor,
 ):  # fmt: skip
-    """The N x M float32 matrix of inside utilities, with the kernel's operations in its order
-    (adding a float32 zero where the kernel skips an addition changes nothing)."""
-    zero = np.float32(0.0)
-    v = np.asarray(offer_value, np.float32)[None, :] - dist[offer_store].T
-    active = (state == ACTIVE)[:, None]
-    v = v + np.where(active & (offer_store[None, :] == store[:, None]),
-                     np.float32(store_loyalty), zero)  # fmt: skip
-    v = v + np.where(active & (offer_supplier[None, :] == brand[:, None]),
-                     np.float32(brand_loyalty), zero)  # fmt: skip
-    return v + np.where((state == LAPSED)[:, None], np.float32(lapsed_affinity), zero)
+    """The N x M float32 matrix of inside weights, by the kernel's operations in its order."""
+    active = state == ACTIVE
+    near = attraction.T
+    own_store = active[:, None] & (store[:, None] == np.arange(near.shape[1]))
+    near = np.where(own_store, near * store_factor, near)
+    n_suppliers = int(offer_supplier.max()) + 1 if offer_supplier.size else 1
+    own_brand = active[:, None] & (brand[:, None] == np.arange(n_suppliers))
+    base = np.where(state == LAPSED, lapsed_factor, np.float32(1.0)).astype(np.float32)
+    loyal = np.where(own_brand, brand_factor, base[:, None]).astype(np.float32)
+    return (offer_weight[None, :] * near[:, offer_store]) * loyal[:, offer_supplier]
 
 
 def choose_reference(
-    dist,
+    attraction,
     state,
     stage,
     store,
@@ -164,36 +187,32 @@ def choose_reference(
     shop_probability,
     offer_store,
     offer_supplier,
-    offer_value,
-    offer_open,
-    store_loyalty,
-    brand_loyalty,
-    lapsed_affinity,
-    outside_utility,
+    offer_weight,
+    outside_weight,
+    store_factor,
+    brand_factor,
+    lapsed_factor,
     out,
 ):
-    """Numpy twin of `choose`: the same float32 operations in the same order, so the same bits."""
-    v = utilities_reference(dist, state, store, brand, offer_store, offer_supplier, offer_value,
-                            store_loyalty, brand_loyalty, lapsed_affinity)  # fmt: skip
-    w = np.where(offer_open[None, :], exp_reference(v), np.float32(0.0)).astype(np.float32)
-    w_out = exp_reference(np.array([outside_utility]))[0]
-    weights = np.concatenate([np.full((state.shape[0], 1), w_out, np.float32), w], axis=1)
-    cumulative = np.cumsum(weights, axis=1, dtype=np.float32)
-    target = u_choice.astype(np.float32) * cumulative[:, -1]
-    # first column whose cumulative weight exceeds the target, skipping closed offers
-    above = (cumulative > target[:, None]) & np.concatenate(
-        [np.ones((state.shape[0], 1), bool), np.broadcast_to(offer_open, w.shape)], axis=1
-    )
-    column = np.argmax(above, axis=1)
-    column = np.where(above.any(axis=1), column, _last_open(offer_open) + 1)
-    pick = np.where(column == 0, OUTSIDE, column - 1)
+    """Numpy twin of `choose`: the same float32 operations in the same order, so the same bits
+    (a closed offer adds an exact zero to the running sum, which changes nothing)."""
+    w = weights_reference(attraction, state, store, brand, offer_store, offer_supplier,
+                          offer_weight, store_factor, brand_factor, lapsed_factor)  # fmt: skip
+    n = state.shape[0]
+    w = np.concatenate([np.full((n, 1), outside_weight, np.float32), w], axis=1)
+    running = np.cumsum(w, axis=1, dtype=np.float32)  # left to right, like the kernel
+    target = np.minimum(u_choice.astype(np.float32), BELOW_ONE) * running[:, -1]
+    above = running > target[:, None]  # the first column above the target is the choice
+    column = np.where(above.any(axis=1), np.argmax(above, axis=1), 0)
     shopping = np.where(state == ACTIVE, u_shop < shop_probability, stage >= CONVICTION)
-    out[:] = np.where(shopping, pick, NOT_SHOPPING)
+    out[:] = np.where(shopping, np.where(column == 0, OUTSIDE, column - 1), NOT_SHOPPING)
 
 
-def _last_open(offer_open):
-    open_idx = np.flatnonzero(offer_open)
-    return int(open_idx[-1]) if open_idx.size else -1
-
-
-__all__ = ["choose", "choose_reference", "distance_terms", "utilities_reference"]
+__all__ = [
+    "ChoiceWeights",
+    "attraction",
+    "choice_weights",
+    "choose",
+    "choose_reference",
+    "weights_reference",
+]
