@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +17,10 @@ from typing import Any
 import pandas as pd
 
 from linkages_sim.loading import load_scenario, validate_scenario
-from linkages_sim.metrics import metric_table, wide
 from linkages_sim.model import MarketModel
 from linkages_sim.scenario import Scenario
 from linkages_sim.summary import summarise
+from linkages_sim.tables import metric_table, wide
 
 
 @dataclass
@@ -31,6 +32,8 @@ class RunResult:
     timeseries: pd.DataFrame
     summary: dict[str, Any]
     model: MarketModel = field(repr=False)
+    timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
+    """Wall seconds of the model's set-up, the simulation loop and the tables (see `--timings`)."""
 
     @property
     def wide(self) -> pd.DataFrame:
@@ -83,7 +86,13 @@ def run(
         else load_scenario(scenario_or_path)
     )
     scenario = with_overrides(scenario, periods, customers)
+    started = time.perf_counter()
     model = MarketModel(scenario, seed=seed)
+    set_up = time.perf_counter()
     model.run(progress=progress)
+    simulated = time.perf_counter()
     timeseries = model.timeseries()
-    return RunResult(scenario, model.seed, timeseries, summarise(model, timeseries), model)
+    summary = summarise(model, timeseries)
+    timings = {"set_up": set_up - started, "simulation": simulated - set_up,
+               "tables": time.perf_counter() - simulated}  # fmt: skip
+    return RunResult(scenario, model.seed, timeseries, summary, model, timings)

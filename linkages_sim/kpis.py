@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from linkages_sim.metrics import metric_table
 from linkages_sim.scenario import Scenario
+from linkages_sim.tables import MetricTables
 
 if TYPE_CHECKING:
     from linkages_sim.api import RunResult
@@ -43,7 +43,7 @@ class _Data:
     """Period x id tables of a run's metrics, with store sums per distributor and market."""
 
     def __init__(self, timeseries: pd.DataFrame, scenario: Scenario) -> None:
-        self.ts = timeseries
+        self.tables = MetricTables(timeseries)
         from linkages_sim.interventions import opening_stores
 
         stores = [*scenario.stores, *opening_stores(scenario.interventions)]
@@ -53,7 +53,7 @@ class _Data:
     def __call__(self, level: str, metric: str) -> Table:
         key = (level, metric)
         if key not in self._cache:
-            self._cache[key] = metric_table(self.ts, level, metric).astype(float)
+            self._cache[key] = self.tables(level, metric).astype(float)
         return self._cache[key]
 
     def stores_by_distributor(self, metric: str) -> Table:
@@ -258,13 +258,7 @@ def _contract_rates(d: _Data) -> dict[str, Computation]:
         "active_share": lambda d: x("relationship_active"),
         "sla_penalties": lambda d: x("sla_penalty_paid"),
     }
-    clauses = sorted(
-        {
-            m
-            for m in d.ts.loc[d.ts["level"] == "contract", "metric"].unique()
-            if m.startswith("compliance_")
-        }
-    )
+    clauses = sorted(m for m in d.tables.metrics("contract") if m.startswith("compliance_"))
     for metric in clauses:
         rates[metric] = lambda d, metric=metric: x(metric)
     return rates

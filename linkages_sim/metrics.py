@@ -241,17 +241,3 @@ class MetricsRecorder:
         table = table.sort_values(["level", "id", "metric", "period"], kind="stable")
         table["level"] = table["level"].astype(str)
         return table.reset_index(drop=True)
-
-
-def metric_table(timeseries: pd.DataFrame, level: str, metric: str) -> pd.DataFrame:
-    """One metric of one level as a period x id table."""
-    rows = timeseries[(timeseries["level"] == level) & (timeseries["metric"] == metric)]
-    return rows.pivot(index="period", columns="id", values="value")
-
-
-def wide(timeseries: pd.DataFrame) -> pd.DataFrame:
-    """One row per period, one column per (level, id, metric): the view notebooks plot from."""
-    table = timeseries.pivot_table(
-        index="period", columns=["level", "id", "metric"], values="value", dropna=False
-    )
-    return table.sort_index(axis=1)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from linkages_sim.metrics import metric_table as _series
+from linkages_sim.tables import MetricTables
 
 if TYPE_CHECKING:
     from linkages_sim.model import MarketModel
@@ -22,33 +22,34 @@ def _clean(value: float) -> float | None:
 def summarise(model: MarketModel, ts: pd.DataFrame) -> dict[str, Any]:
     """A JSON-ready summary of a finished run."""
     spec = model.spec
+    table = MetricTables(ts)
     last = int(ts["period"].max())
-    market = _series(ts, "market", "customer_spend")["market"]
+    market = table("market", "customer_spend")["market"]
     suppliers = {}
     for s in model.suppliers:
         col = s.name
         suppliers[col] = {
-            "wholesale_revenue": _clean(_series(ts, "supplier", "wholesale_revenue")[col].sum()),
-            "profit": _clean(_series(ts, "supplier", "profit")[col].sum()),
-            "market_share_units": _clean(_series(ts, "supplier", "market_share_units")[col].mean()),
-            "market_share_value": _clean(_series(ts, "supplier", "market_share_value")[col].mean()),
+            "wholesale_revenue": _clean(table("supplier", "wholesale_revenue")[col].sum()),
+            "profit": _clean(table("supplier", "profit")[col].sum()),
+            "market_share_units": _clean(table("supplier", "market_share_units")[col].mean()),
+            "market_share_value": _clean(table("supplier", "market_share_value")[col].mean()),
             "brand_equity_start": _clean(s.spec.brand_equity),
-            "brand_equity_end": _clean(_series(ts, "supplier", "brand_equity")[col].iloc[-1]),
+            "brand_equity_end": _clean(table("supplier", "brand_equity")[col].iloc[-1]),
         }
     distributors = {}
-    store_sat = _series(ts, "store", "satisfaction")
-    store_active = _series(ts, "store", "customers_active")
+    store_sat = table("store", "satisfaction")
+    store_active = table("store", "customers_active")
     for d in model.distributors:
         col = d.name
-        weekly = _series(ts, "distributor", "retention_rate")[col]
+        weekly = table("distributor", "retention_rate")[col]
         stores = [st.name for st in d.stores]
         active = store_active.loc[last, stores]
         sat = (
             (store_sat.loc[last, stores] * active).sum() / active.sum() if active.sum() else np.nan
         )
         distributors[col] = {
-            "retail_revenue": _clean(_series(ts, "distributor", "retail_revenue")[col].sum()),
-            "profit": _clean(_series(ts, "distributor", "profit")[col].sum()),
+            "retail_revenue": _clean(table("distributor", "retail_revenue")[col].sum()),
+            "profit": _clean(table("distributor", "profit")[col].sum()),
             "retention_rate_weekly": _clean(weekly.mean()),
             "retention_rate_annualised": _clean(weekly.mean() ** 52),
             "customers_active_end": int(active.sum()),
@@ -67,23 +68,23 @@ def summarise(model: MarketModel, ts: pd.DataFrame) -> dict[str, Any]:
             "breaks": list(r.breaks),
             "recontracts": list(r.recontracts),
             "mutual_cooperation_share": _clean(
-                _series(ts, "contract", "action")[r.key].mean()
+                table("contract", "action")[r.key].mean()
             ),
             "sla_penalty_paid_by_supplier": _clean(
-                _series(ts, "contract", "sla_penalty_paid_by_supplier")[r.key].sum()
+                table("contract", "sla_penalty_paid_by_supplier")[r.key].sum()
             ),
             "sla_penalty_paid_by_distributor": _clean(
-                _series(ts, "contract", "sla_penalty_paid_by_distributor")[r.key].sum()
+                table("contract", "sla_penalty_paid_by_distributor")[r.key].sum()
             ),
             "compliance": {
-                c.name: _clean(_series(ts, "contract", f"compliance_{c.name}")[r.key].mean())
+                c.name: _clean(table("contract", f"compliance_{c.name}")[r.key].mean())
                 for c in r.spec.clauses
             },
             "wholesale_price_end": _clean(r.wholesale_price),
         }
         for r in model.relationships
     }
-    m = lambda metric: _series(ts, "market", metric)["market"]  # noqa: E731
+    m = lambda metric: table("market", metric)["market"]  # noqa: E731
     churned = m("churned").sum()
     return {
         "scenario": spec.name,

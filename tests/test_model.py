@@ -7,9 +7,9 @@ import pytest
 from linkages_sim.accounting import Account, ConservationError, Ledger
 from linkages_sim.api import run
 from linkages_sim.kernels import codes
-from linkages_sim.metrics import metric_table
 from linkages_sim.model import MarketModel
 from linkages_sim.population import CustomerSegment
+from linkages_sim.tables import metric_table
 
 from .conftest import small
 
