@@ -15,6 +15,7 @@ import yaml
 
 if TYPE_CHECKING:
     from linkages_sim.api import RunResult
+    from linkages_sim.figure_worker import FigureWorker
 
 RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", "report.md")
 
@@ -28,6 +29,16 @@ def default_out_dir(scenario_name: str, root: Path = Path("runs")) -> Path:
     return root / f"{scenario_name}-{stamp}"
 
 
+def _file_mode() -> int:
+    """The mode `open()` would give a new file: 0666 less the process's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+_FILE_MODE = _file_mode()
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call `write(tmp)` for a temporary file beside `path`, then rename it onto `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,6 +47,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, _FILE_MODE)  # mkstemp makes it private (0600); results are ordinary files
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -56,14 +68,19 @@ def prepare_out_dir(out: Path, force: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def write_run(result: RunResult, out: Path, force: bool = False) -> dict[str, Path]:
-    """Write tables, plots, the scenario, the summary and the report into `out`."""
-    from linkages_sim.plots import write_plots
+def write_run(
+    result: RunResult, out: Path, force: bool = False, figures: FigureWorker | None = None
+) -> dict[str, Path]:
+    """Write tables, plots, the scenario, the summary and the report into `out`. With a started
+    `figures` worker the plots are drawn in its process while the rest is written here."""
+    from linkages_sim.figure_worker import FigureWorker
     from linkages_sim.report import render_report
 
     prepare_out_dir(out, force)
     files: dict[str, Path] = {}
     ts = result.timeseries
+    figures = figures or FigureWorker()  # not started: drawn here
+    figures.submit(ts, out / "plots")
 
     def put(name: str, write: Callable[[Path], None]) -> None:
         files[name] = out / name
@@ -80,7 +97,7 @@ def write_run(result: RunResult, out: Path, force: bool = False) -> dict[str, Pa
     )
     put("scenario.yaml", lambda p: p.write_text(scenario_yaml(result), encoding="utf-8"))
     put("summary.json", lambda p: p.write_text(json_text(result.summary), encoding="utf-8"))
-    plots = write_plots(ts, result.model, out / "plots")
+    plots = figures.paths()
     files.update({f"plots/{p.name}": p for p in plots})
     report = render_report(result, plots, out, kpi_frame)
     put("report.md", lambda p: p.write_text(report, encoding="utf-8"))

@@ -2,9 +2,13 @@
 traceback or an environment difference)."""
 
 import json
+import os
+import re
 
 import pandas as pd
 import pytest
+
+from linkages_sim.plots import figure_names
 
 from .conftest import assert_bad_input, linkages
 
@@ -13,13 +17,16 @@ SMALL = ["--customers", "3000", "--periods", "6", "--quiet"]
 
 def test_run_default_writes_every_output(tmp_path):
     out = tmp_path / "run"
-    proc = linkages("run", "--out", str(out), "--seed", "3", *SMALL)
+    proc = linkages("run", "--out", str(out), "--seed", "3", "--timings", *SMALL)
     assert proc.returncode == 0, proc.stderr
+    assert re.search(r"timings: .* simulation [0-9.]+ s", proc.stderr), proc.stderr
+    umask = os.umask(0)
+    os.umask(umask)
     for name in ("timeseries.parquet", "timeseries.csv", "summary.json", "report.md",
-                 "scenario.yaml", "ledger.csv", "plots/revenue.png", "plots/market_share.png",
-                 "plots/brand_equity.png", "plots/satisfaction.png",
-                 "plots/churn_retention.png"):
+                 "scenario.yaml", "ledger.csv", "kpis.csv", "kpis_by_period.csv",
+                 "customers_sample.csv", *(f"plots/{f}" for f in figure_names())):
         assert (out / name).stat().st_size > 0, name
+        assert (out / name).stat().st_mode & 0o777 == 0o666 & ~umask, name  # not private
     csv = pd.read_csv(out / "timeseries.csv")
     assert list(csv.columns) == ["period", "level", "id", "metric", "value"]
     assert pd.read_parquet(out / "timeseries.parquet").shape == csv.shape
