@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 SCRIPT = r"""
-import json, sys, time
+import hashlib, json, sys, time
 from linkages_sim.api import with_overrides
 from linkages_sim.loading import load_scenario
 from linkages_sim.model import MarketModel
@@ -21,8 +21,13 @@ model.step(); t2 = time.perf_counter()
 model.run(periods - 1); t3 = time.perf_counter()
 # VmHWM: this process's own peak (ru_maxrss would include the parent's, kept across exec)
 rss = next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM"))
+# what the run produced, to compare thread counts: every output and every customer's state
+digest = hashlib.sha256(model.timeseries().to_csv(index=False).encode())
+for segment in model.segments:
+    for name in ("state", "stage", "store", "brand", "satisfaction", "expectation", "tenure"):
+        digest.update(getattr(segment, name).tobytes())
 print(json.dumps({"setup": t1 - t0, "first_period": t2 - t1, "run": t3 - t1,
-                  "periods": periods, "rss": rss}))
+                  "periods": periods, "rss": rss, "digest": digest.hexdigest()}))
 """
 
 
