@@ -16,6 +16,7 @@ import pandas as pd
 
 from linkages_sim import kernels
 from linkages_sim.kernels import codes
+from linkages_sim.kernels.tally import FIELDS as TALLY_FIELDS
 from linkages_sim.offers import Offers
 from linkages_sim.rng import Purpose, Streams
 from linkages_sim.scenario import Funnel, MapSpec, Market, Segment
@@ -186,52 +187,14 @@ class CustomerSegment(mesa.Agent):
     # --- aggregation ------------------------------------------------------------------------
 
     def tally(self, offers: Offers) -> Tally:
-        n_stores = self.n_stores
-        m = len(offers)
-        chose = self.choice >= 0
-        visited = self.choice[chose]
-        bought_mask = np.isin(self.outcome, (codes.BOUGHT, codes.BOUGHT_NEW, codes.BOUGHT_WON_BACK))
-        bought = self.choice[bought_mask]
-
-        def per_offer(mask: np.ndarray) -> np.ndarray:
-            return np.bincount(self.choice[mask], minlength=m)
-
-        def per_store(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-            w = None if weights is None else weights[mask]
-            return np.bincount(self.store[mask], weights=w, minlength=n_stores)
-
-        active = self.state == codes.ACTIVE
-        ev = self.event
-        non_active_stages = self.stage[~active]
-        with np.errstate(invalid="ignore"):
-            dissatisfied = int(np.sum(self.disconfirmation < -self.spec.complain_threshold))
+        values = kernels.tally(
+            self.choice, self.outcome, self.state, self._state_before, self.store, self.stage,
+            self.event, self.satisfaction, self.disconfirmation, -self.spec.complain_threshold,
+            offers.store, len(offers), self.n_stores,
+        )  # fmt: skip
         return Tally(
-            visitors=np.bincount(visited, minlength=m),
-            buyers=np.bincount(bought, minlength=m),
-            new=per_offer(self.outcome == codes.BOUGHT_NEW),
-            won_back=per_offer(self.outcome == codes.BOUGHT_WON_BACK),
-            stockouts=per_offer(self.outcome == codes.STOCKOUT),
-            satisfaction_of_buyers=np.bincount(
-                bought, weights=self.satisfaction[bought_mask], minlength=m
-            ),
-            store_visitors=np.bincount(offers.store[visited], minlength=n_stores),
-            store_buyers=np.bincount(offers.store[bought], minlength=n_stores),
+            **dict(zip(TALLY_FIELDS, values, strict=True)),
             active_start=self._active_start,
-            active_end=per_store(active),
-            satisfaction_active=per_store(active, self.satisfaction),
-            complaints=per_store((ev & codes.COMPLAINED) > 0),
-            resolved=per_store((ev & codes.RESOLVED) > 0),
-            churned=per_store((ev & codes.CHURNED) > 0),
-            churned_silent=per_store((ev & codes.SILENT) > 0),
-            went_outside=int(np.sum(self.outcome == codes.WENT_OUTSIDE)),
-            shoppers=int(np.sum(self.choice != codes.NOT_SHOPPING)),
-            shoppers_by_state=np.bincount(
-                self._state_before[self.choice != codes.NOT_SHOPPING], minlength=3
-            ),
-            buyers_by_state=np.bincount(self._state_before[bought_mask], minlength=3),
-            dissatisfied=dissatisfied,
-            counts=np.bincount(self.state, minlength=3),
-            stages=np.bincount(non_active_stages, minlength=codes.CONVICTION + 1),
             funnel_start=self._funnel_start,
             funnel_advanced=self._funnel_advanced,
         )

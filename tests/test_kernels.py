@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from linkages_sim import kernels
 from linkages_sim.kernels import codes
+from linkages_sim.kernels.tally import FIELDS as TALLY_FIELDS
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
@@ -211,3 +212,27 @@ def test_choice_edges_a_draw_next_to_one_and_no_positive_weight():
         choose(near, state, stage, store, brand, np.zeros(2), u_choice, 1.0, o_store, o_supplier,
                *nothing, out)  # fmt: skip
         assert (out == codes.OUTSIDE).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=seeds, n=st.integers(1, 600))
+def test_tally_matches_reference_bit_for_bit(seed, n):
+    """Counts exactly, satisfaction sums to the bit (both sum in customer order)."""
+    rng = np.random.default_rng(seed)
+    n_stores, n_sup = 3, 2
+    state, stage, store, _brand = population(rng, n, n_stores, n_sup)
+    before = rng.integers(0, 3, n).astype(np.int8)
+    o = offers(rng, n_stores, n_sup)
+    m = o["store"].size
+    choice = rng.integers(-2, m, n)
+    outcome = np.where(choice >= 0, rng.integers(1, 6, n), np.where(choice == -2, 6, 0))
+    store = np.where(store < 0, rng.integers(0, n_stores, n), store)  # churners keep a store
+    event = np.where(rng.random(n) < 0.2, rng.integers(0, 16, n), 0).astype(np.int8)
+    satisfaction = rng.normal(0, 0.2, n)
+    disconfirmation = np.where(rng.random(n) < 0.3, np.nan, rng.normal(-0.05, 0.1, n))
+    args = (choice, outcome.astype(np.int8), state, before, store, stage, event, satisfaction,
+            disconfirmation, -0.1, o["store"], m, n_stores)  # fmt: skip
+    fast, slow = kernels.tally(*args), kernels.tally_reference(*args)
+    assert len(fast) == len(slow) == len(TALLY_FIELDS)
+    for a, b in zip(fast, slow, strict=True):
+        np.testing.assert_array_equal(a, b)

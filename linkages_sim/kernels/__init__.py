@@ -15,6 +15,7 @@ from linkages_sim.kernels.choice import (
 from linkages_sim.kernels.churn import complain_and_churn, complain_and_churn_reference
 from linkages_sim.kernels.funnel import advance_funnel, advance_funnel_reference
 from linkages_sim.kernels.service import serve, serve_reference
+from linkages_sim.kernels.tally import tally, tally_reference
 
 __all__ = [
     "ChoiceWeights",
@@ -28,4 +29,6 @@ __all__ = [
     "complain_and_churn_reference",
     "serve",
     "serve_reference",
+    "tally",
+    "tally_reference",
 ]
