@@ -53,13 +53,16 @@ def _serve(conn, helper: int, helpers: int, later: list | None = None) -> None:
     try:
         from linkages_sim.plots import figure_names, finish, prepare  # while the parent simulates
 
-        context = multiprocessing.get_context("fork")
         for i, sibling_conn in enumerate(later or [], start=helper + 1):
-            sibling = context.Process(target=_serve, args=(sibling_conn, i, helpers),
-                                      name=f"linkages-figures-{i}")  # fmt: skip
-            sibling.start()
+            pid = os.fork()  # not multiprocessing: the first helper is a daemon
+            if pid == 0:
+                conn.close()
+                try:
+                    _serve(sibling_conn, i, helpers)
+                finally:
+                    os._exit(0)
             sibling_conn.close()
-            siblings.append(sibling)
+            siblings.append(pid)
         names = _share(figure_names(), helper, helpers)
         positions = _share(list(range(len(figure_names()))), helper, helpers)
         canvases = prepare(names)  # the layout does not need the data
@@ -78,8 +81,8 @@ def _serve(conn, helper: int, helpers: int, later: list | None = None) -> None:
             canvases = None
     finally:
         conn.close()
-        for sibling in siblings:
-            sibling.join(timeout=HELPER_TIMEOUT_S)
+        for pid in siblings:  # they end when the main process sends None or exits
+            os.waitpid(pid, 0)
 
 
 class FigureWorker:
@@ -105,7 +108,7 @@ class FigureWorker:
         pipes = [context.Pipe() for _ in range(count)]
         later = [child for _, child in pipes[1:]]
         first = context.Process(target=_serve, args=(pipes[0][1], 0, count, later),
-                                name="linkages-figures-0")  # fmt: skip
+                                name="linkages-figures", daemon=True)  # fmt: skip
         first.start()
         for _, child in pipes:
             child.close()
