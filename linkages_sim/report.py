@@ -20,14 +20,15 @@ def money(x: float | None) -> str:
     return "n/a" if _missing(x) else f"{x:,.0f}"
 
 
-def compact(x: float | None) -> str:
-    """Money in a few characters (12.3M, 456.7k), for narrow terminal tables."""
+def compact(x: float | None, digits: str = ".2f", small: str = ".0f") -> str:
+    """Money in a few characters (12.30M, 456.70k), for narrow terminal tables; figure ticks
+    use `digits="g"` (12.3M, 200k)."""
     if _missing(x):
         return "n/a"
     for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(x) >= size:
-            return f"{x / size:.2f}{suffix}"
-    return f"{x:.0f}"
+            return f"{x / size:{digits}}{suffix}"
+    return f"{x:{small}}"
 
 
 def cost(x: float | None) -> str:
