@@ -66,6 +66,8 @@ def bench_choice(report: Report, n: int, sizes: list[int], naive_n: int, repeats
         t_ref = measure(lambda small=small: choice.reference(small), max(1, repeats // 2))
         report.add(Row("choice numpy reference", f"N={small.out.shape[0]:.0e}, M={m}", 1,
                        f"{ns_per(t_ref.median, small.pairs):.2f} ns/pair"))  # fmt: skip
+    for stores in (50, 500):  # many stores, each customer considering the nearest 8
+        bench_consideration(report, min(n, 100_000) if stores > 50 else n, stores, 8, repeats)
     for m in sizes:  # the per-agent version at a size it can run, against the kernel's figure
         customers = naive_n if m <= 10 else naive_n // 10
         data = choice.inputs(customers, m)
@@ -78,6 +80,25 @@ def bench_choice(report: Report, n: int, sizes: list[int], naive_n: int, repeats
                        note=f"{customers / t_naive.median:.2e} customer-steps/s, "
                        f"{choice.naive_memory_per_customer(customers, m):.0f} bytes/customer"),
                    )  # fmt: skip
+
+
+def bench_consideration(report: Report, n: int, stores: int, consider: int,
+                        repeats: int) -> None:  # fmt: skip
+    """The kernel with a consideration set against every store considered (2 offers a store)."""
+    m = 2 * stores
+    most = thread_counts()[-1]
+    numba.set_num_threads(most)
+    timings = {}
+    for label, k in (("considered", consider), ("every store", None)):
+        data = choice.inputs(n, m, consider=k)
+        timings[label] = (measure(lambda data=data: choice.kernel(data), repeats).median / n * 1e9,
+                          data.bytes_per_customer)  # fmt: skip
+        del data
+    (ns, size), (ns_all, size_all) = timings["considered"], timings["every store"]
+    report.add(Row(f"choice kernel: {consider} nearest of {stores} stores", f"N={n:.0e}, M={m}",
+                   most, f"{ns:.1f} ns/customer, {size} bytes/customer",
+                   f"{ns_all / ns:.1f}x faster, {size_all / size:.0f}x less memory than every "
+                   f"store ({ns_all:.0f} ns, {size_all} bytes)"))  # fmt: skip
 
 
 def bench_end_to_end(report: Report, sizes: list[int], periods: int) -> None:

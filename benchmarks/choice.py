@@ -21,13 +21,24 @@ class Inputs:
     args: tuple  # the kernel's arguments, without `out`
     out: np.ndarray
     raw: dict  # coordinates and tastes, for the per-agent version
+    offers: int  # offers each customer considers
 
     @property
     def pairs(self) -> int:
-        return self.out.shape[0] * self.args[10].shape[0]
+        """Customer-offer pairs the kernel evaluates per call."""
+        return self.out.shape[0] * self.offers
+
+    @property
+    def bytes_per_customer(self) -> int:
+        """Of the attraction (float32) and, with a consideration set, its stores (int16)."""
+        near, slot_store = self.args[0], self.args[1]
+        stores = 0 if slot_store is None else slot_store.nbytes
+        return (near.nbytes + stores) // self.out.shape[0]
 
 
-def inputs(n: int, m: int, seed: int = 0) -> Inputs:
+def inputs(n: int, m: int, seed: int = 0, consider: int | None = None) -> Inputs:
+    """n active customers who all shop, M offers: M/2 stores carrying 2 suppliers each (offers
+    by store, as the model lays them out); optionally a consideration set of stores."""
     rng = np.random.default_rng(seed)
     n_stores = max(1, m // 2)
     x, y = rng.uniform(0, 20, n), rng.uniform(0, 20, n)
@@ -37,23 +48,24 @@ def inputs(n: int, m: int, seed: int = 0) -> Inputs:
     brand = rng.integers(0, 2, n).astype(np.int64)
     u_shop, u_choice = np.zeros(n), rng.random(n)
     store_x, store_y = rng.uniform(0, 20, n_stores), rng.uniform(0, 20, n_stores)
-    offer_store = (np.arange(m) % n_stores).astype(np.int64)
+    offer_store = (np.arange(m) // 2 % n_stores).astype(np.int64)
     offer_supplier = (np.arange(m) % 2).astype(np.int64)
     offer_value = rng.uniform(2, 5, m).astype(np.float32)
     offer_open = np.ones(m, dtype=bool)
     decay, store_loyalty, brand_loyalty, lapsed, outside = 2.0, 3.6, 2.2, 0.9, 6.0
-    near = choice.attraction(x, y, store_x, store_y, decay)
-    weights = choice.choice_weights(offer_value, offer_open, outside, store_loyalty,
-                                    brand_loyalty, lapsed)  # fmt: skip
-    args = (near, state, stage, store, brand, u_shop, u_choice, 1.0, offer_store,
-            offer_supplier, *weights)  # fmt: skip
+    near, slot_store = choice.attraction(x, y, store_x, store_y, decay, consider)
+    weights = choice.choice_weights(offer_value, offer_open, offer_store, offer_supplier,
+                                    n_stores, outside, store_loyalty, brand_loyalty,
+                                    lapsed)  # fmt: skip
+    args = (near, slot_store, state, stage, store, brand, u_shop, u_choice, 1.0, *weights)
     raw = {"x": x, "y": y, "store": store, "brand": brand, "u": u_choice,
            "offers": list(zip(store_x[offer_store].tolist(), store_y[offer_store].tolist(),
                               offer_store.tolist(), offer_supplier.tolist(),
                               offer_value.astype(float).tolist(), strict=True)),
            "decay": decay, "store_loyalty": store_loyalty, "brand_loyalty": brand_loyalty,
            "outside": outside}  # fmt: skip
-    return Inputs(args, np.empty(n, dtype=np.int64), raw)
+    considered = m if consider is None else min(consider, n_stores) * (m // n_stores)
+    return Inputs(args, np.empty(n, dtype=np.int64), raw, considered)
 
 
 def kernel(data: Inputs) -> None:

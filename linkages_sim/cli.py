@@ -116,7 +116,7 @@ def _simulate(scenario, out, seed, periods, customers, force, quiet, threads):
         raise fail(str(err)) from None
     if spec.customers >= 1_000_000 and not quiet:
         errors.print(f"{spec.customers:,} customers: expect about "
-                     f"{memory_estimate_mb(spec.customers) / 1024:.1f} GB of memory at peak",
+                     f"{memory_estimate_mb(spec) / 1024:.1f} GB of memory at peak",
                      highlight=False)  # fmt: skip
     with Progress(
         TextColumn("[bold]{task.description}"), BarColumn(),
@@ -129,13 +129,24 @@ def _simulate(scenario, out, seed, periods, customers, force, quiet, threads):
 
 
 MEMORY_FIXED_MB = 260
-MEMORY_PER_CUSTOMER_B = 160
+MEMORY_PER_CUSTOMER_B = 130
 """Peak memory of a run, measured by `python -m benchmarks` (about 250 MB of libraries and
-compiled kernels, and under 160 bytes per simulated customer): used for the estimate below."""
+compiled kernels, and about 125 bytes per simulated customer of which 32 are the attraction to
+8 stores): used for the estimate below, with the attraction for the scenario's stores."""
 
 
-def memory_estimate_mb(customers: int) -> float:
-    return MEMORY_FIXED_MB + customers * MEMORY_PER_CUSTOMER_B / 2**20
+def memory_estimate_mb(spec) -> float:
+    """Peak memory of a run of `spec`: the fixed part, each customer's state, and the
+    attraction (4 bytes per considered store, 6 with a consideration set)."""
+    from linkages_sim.interventions import opening_stores
+
+    stores = len(spec.stores) + len(opening_stores(spec.interventions))
+    per_customer = MEMORY_PER_CUSTOMER_B - 4 * 8  # the state, without the 8 stores measured
+    for segment in spec.segments:
+        k = segment.tastes.consideration_stores
+        attraction = 4 * stores if k is None or k >= stores else 6 * k
+        per_customer += segment.share * attraction
+    return MEMORY_FIXED_MB + spec.customers * per_customer / 2**20
 
 
 def use_threads(threads: int | None) -> None:

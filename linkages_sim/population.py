@@ -116,16 +116,17 @@ class CustomerSegment(mesa.Agent):
         u_choice = self.streams.uniform(Purpose.INITIAL_CHOICE, 0, self.index, self.size)
         t = self.spec.tastes
         stores = [st.spec.location for st in self.model.stores]
-        self.attraction = kernels.attraction(
+        self.attraction, self.slot_store = kernels.attraction(
             self.x, self.y, np.array([p.x for p in stores]), np.array([p.y for p in stores]),
-            t.distance_decay,
+            t.distance_decay, t.consideration_stores,
         )  # homes and stores do not move: computed once  # fmt: skip
         weights = kernels.choice_weights(  # no outside option, no loyalty yet
-            offers.value(t, reference_price), offers.open, -np.inf, 0.0, 0.0, 0.0
-        )
+            offers.value(t, reference_price), offers.open, offers.store, offers.supplier,
+            self.n_stores, -np.inf, 0.0, 0.0, 0.0,
+        )  # fmt: skip
         kernels.choose(
-            self.attraction, everyone, self.stage, self.store, self.brand, np.zeros(self.size),
-            u_choice, 1.0, offers.store, offers.supplier, *weights, self.choice,
+            self.attraction, self.slot_store, everyone, self.stage, self.store, self.brand,
+            np.zeros(self.size), u_choice, 1.0, *weights, self.choice,
         )  # fmt: skip
         chose = active & (self.choice >= 0)
         self.store[chose] = offers.store[self.choice[chose]]
@@ -152,13 +153,14 @@ class CustomerSegment(mesa.Agent):
         self._active_start = np.bincount(self.store[active], minlength=self.n_stores)
         self._state_before = self.state.copy()
         weights = kernels.choice_weights(
-            offers.value(t, market.reference_price), offers.open, self.spec.outside_utility,
-            t.store_loyalty, t.brand_loyalty, t.lapsed_affinity,
+            offers.value(t, market.reference_price), offers.open, offers.store, offers.supplier,
+            self.n_stores, self.spec.outside_utility, t.store_loyalty, t.brand_loyalty,
+            t.lapsed_affinity,
         )  # fmt: skip
         kernels.choose(
-            self.attraction, self.state, self.stage, self.store, self.brand,
+            self.attraction, self.slot_store, self.state, self.stage, self.store, self.brand,
             s.uniform(Purpose.SHOP, period, i, n), s.uniform(Purpose.CHOICE, period, i, n),
-            self.spec.shop_probability, offers.store, offers.supplier, *weights, self.choice,
+            self.spec.shop_probability, *weights, self.choice,
         )  # fmt: skip
         kernels.serve(
             self.choice, self.state, self.stage, self.store, self.brand, self.satisfaction,

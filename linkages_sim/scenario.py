@@ -351,6 +351,12 @@ class Tastes(Strict):
     brand_loyalty: float = Field(
         2.2, ge=0.0, le=20.0, description="bonus for an active customer's brand"
     )
+    consideration_stores: int | None = Field(
+        None,
+        ge=1,
+        description="stores a customer considers: the nearest this many to home (a "
+        "consideration set); none: every store. Saves memory and time on maps with many stores",
+    )
     lapsed_affinity: float = Field(
         0.9,
         ge=-10.0,

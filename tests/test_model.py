@@ -5,8 +5,9 @@ import pandas as pd
 import pytest
 
 from linkages_sim.accounting import Account, ConservationError, Ledger
-from linkages_sim.api import run
+from linkages_sim.api import run, with_overrides
 from linkages_sim.kernels import codes
+from linkages_sim.loading import validate_scenario
 from linkages_sim.model import MarketModel
 from linkages_sim.population import CustomerSegment
 from linkages_sim.tables import metric_table
@@ -127,3 +128,47 @@ def test_active_customers_have_a_store_and_brand(small_default):
     for seg in model.segments:
         active = seg.state == codes.ACTIVE
         assert (seg.store[active] >= 0).all() and (seg.brand[active] >= 0).all()
+
+
+def _considering(stores: int):
+    data = small().model_dump()
+    for segment in data["segments"]:
+        segment["tastes"]["consideration_stores"] = stores
+    return validate_scenario(data, source="test")
+
+
+def test_a_consideration_set_limits_choice_to_the_nearest_stores():
+    """Shoppers visit only stores in their consideration set (nearest first), active customers'
+    stores are in it, money and customers are still conserved (checked every period)."""
+    model = MarketModel(_considering(2), seed=5)
+    for _ in range(4):
+        model.step()
+        for segment in model.segments:
+            chose = segment.choice >= 0
+            visited = model.offers.store[segment.choice[chose]]
+            assert (segment.slot_store[:, chose] == visited).any(axis=0).all()
+            active = segment.state == codes.ACTIVE
+            assert (segment.slot_store[:, active] == segment.store[active]).any(axis=0).all()
+            assert segment.attraction.shape == (2, segment.size)
+
+
+def test_considering_every_store_is_the_dense_model():
+    every = run(_considering(len(small().stores)), seed=5).timeseries
+    pd.testing.assert_frame_equal(every, run(small(), seed=5).timeseries)
+    assert not run(_considering(2), seed=5).timeseries.equals(every)
+
+
+def test_memory_estimate_follows_the_stores_considered():
+    """The estimate printed before big runs: about 130 bytes a customer for the default's 8
+    stores (the benchmark measured 126), 4 more per store, 6 per store of a consideration set."""
+    from linkages_sim.cli import MEMORY_FIXED_MB, memory_estimate_mb
+
+    default = with_overrides(small(), customers=10_000_000)
+    per_customer = (memory_estimate_mb(default) - MEMORY_FIXED_MB) * 2**20 / 1e7
+    assert per_customer == pytest.approx(130)
+    data = default.model_dump()
+    for segment in data["segments"]:
+        segment["tastes"]["consideration_stores"] = 2
+    considered = validate_scenario(data, source="test")
+    saved = (memory_estimate_mb(default) - memory_estimate_mb(considered)) * 2**20 / 1e7
+    assert saved == pytest.approx(4 * 8 - 6 * 2)
