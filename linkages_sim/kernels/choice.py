@@ -108,16 +108,20 @@ def choice_weights(
     if not math.isfinite(shift):
         shift = 0.0
     weight = np.where(is_open, np.exp(np.minimum(value - shift, 0.0)), 0.0).astype(np.float32)
+    offer_store = np.asarray(offer_store, dtype=np.int64)
     counts = np.bincount(offer_store, minlength=n_stores)
     positions = max(1, int(counts.max()) if counts.size else 1)
+    # each offer's position among its store's offers, in offer order
+    order = np.argsort(offer_store, kind="stable")
+    first = np.cumsum(counts) - counts
+    position = np.empty_like(offer_store)
+    position[order] = np.arange(offer_store.size) - first[offer_store[order]]
     grid_offer = np.full((n_stores, positions), -1, dtype=np.int64)
     grid_supplier = np.full((n_stores, positions), -1, dtype=np.int64)
     grid_weight = np.zeros((n_stores, positions), dtype=np.float32)
-    filled = np.zeros(n_stores, dtype=np.int64)
-    for j, s in enumerate(np.asarray(offer_store).tolist()):  # M entries: a few dozen
-        p = filled[s]
-        grid_offer[s, p], grid_supplier[s, p], grid_weight[s, p] = j, offer_supplier[j], weight[j]
-        filled[s] += 1
+    grid_offer[offer_store, position] = np.arange(offer_store.size)
+    grid_supplier[offer_store, position] = offer_supplier
+    grid_weight[offer_store, position] = weight
     f32 = np.float32
     return ChoiceWeights(
         grid_offer, grid_supplier, grid_weight, f32(math.exp(outside_utility - shift)),
