@@ -80,6 +80,8 @@ class MarketModel(mesa.Model):
             for k, r in enumerate(self.relationships)
             if r.distributor == store.distributor.index
         ]
+        self.slot_ids = {field: np.array([getattr(o, field) for o in self.slots], dtype=np.int64)
+                         for field in ("store", "supplier", "distributor", "contract")}  # fmt: skip
         self.customer_weight = scenario.market_size / scenario.customers
         self.segments = [
             CustomerSegment(self, spec, i, size, self.streams)
@@ -310,32 +312,33 @@ class MarketModel(mesa.Model):
         ]
 
     def _build_offers(self) -> Offers:
+        """The period's offer table: each contract's terms and each store's levers, computed
+        once per contract and per store and spread over the offers (store x supplier pairs)."""
         market = self.spec.market
-        rows = []
-        for slot in self.slots:
-            r = self.relationships[slot.contract]
-            s, d, st = self.suppliers[slot.supplier], self.distributors[slot.distributor], (
-                self.stores[slot.store])  # fmt: skip
-            promotion = self.effects.promotion[slot.distributor, slot.supplier]
-            price = d.price_for(r.distributor_action, s.spec.rrp, promotion)
-            rows.append((
-                slot.store, slot.supplier, slot.distributor, slot.contract,
-                st.spec.location.x, st.spec.location.y, price, r.wholesale_price,
-                s.unit_cost_for(r.supplier_action), s.quality_for(r.supplier_action, market),
-                s.fill_rate_for(r.supplier_action), st.close_rate, st.service, st.spec.layout,
-                st.reputation, s.brand_equity,
-                abs(price / s.spec.rrp - 1.0) <= r.spec.price_band + 1e-12,
-                r.active and not st.closed
-                and not self.effects.delisted[slot.distributor, slot.supplier],
+        ids = self.slot_ids
+        terms = []  # per contract: what the supplier delivers and the distributor charges
+        for r in self.relationships:
+            s, d = self.suppliers[r.supplier], self.distributors[r.distributor]
+            price = d.price_for(r.distributor_action, s.spec.rrp,
+                                self.effects.promotion[r.distributor, r.supplier])  # fmt: skip
+            terms.append((
+                price, r.wholesale_price, s.unit_cost_for(r.supplier_action),
+                s.quality_for(r.supplier_action, market), s.fill_rate_for(r.supplier_action),
+                s.brand_equity, abs(price / s.spec.rrp - 1.0) <= r.spec.price_band + 1e-12,
+                r.active and not self.effects.delisted[r.distributor, r.supplier],
             ))  # fmt: skip
-        columns = list(zip(*rows, strict=True)) if rows else [()] * 18
-        ints = [np.array(c, dtype=np.int64) for c in columns[:4]]
-        floats = [np.array(c, dtype=np.float64) for c in columns[4:16]]
-        flags = [np.array(c, dtype=np.bool_) for c in columns[16:]]
-        quality, service = floats[5], floats[8]
+        levers = [(st.spec.location.x, st.spec.location.y, st.close_rate, st.service,
+                   st.spec.layout, st.reputation, not st.closed) for st in self.stores]  # fmt: skip
+        price, wholesale, unit_cost, quality, fill, brand, in_band, trades = _spread(
+            terms, ids["contract"])
+        x, y, close, service, layout, reputation, store_open = _spread(levers, ids["store"])
         self._perceive(quality, service)
-        floats += [self.perceived_quality.copy(), self.perceived_service.copy()]
-        return Offers(*ints, *floats, *flags)
+        return Offers(
+            ids["store"], ids["supplier"], ids["distributor"], ids["contract"], x, y, price,
+            wholesale, unit_cost, quality, fill, close, service, layout, reputation, brand,
+            self.perceived_quality.copy(), self.perceived_service.copy(), in_band,
+            trades & store_open,
+        )  # fmt: skip
 
     def _perceive(self, quality: np.ndarray, service: np.ndarray) -> None:
         """Move what customers expect of each offer toward what it delivers (exponential
@@ -380,3 +383,9 @@ def _split(total: int, segments) -> list[int]:
 
 
 __all__ = ["MarketModel", "codes"]
+
+
+def _spread(rows: list[tuple], index: np.ndarray) -> list[np.ndarray]:
+    """Columns of per-firm rows (floats or bools; a scenario has at least one contract and one
+    store), one value per offer: row `index[j]`."""
+    return [np.asarray(column)[index] for column in zip(*rows, strict=True)]
