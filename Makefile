@@ -12,8 +12,9 @@ run: setup  ## set up .venv and run the built-in default scenario (pass ARGS="--
 test: setup  ## set up .venv and run the test suite
 	.venv/bin/python -m pytest -q
 
-lint: setup
+lint: setup  ## ruff (style, docstrings) and import-linter (the layers of docs/architecture.md)
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 
 clean:
 	rm -rf .venv runs .pytest_cache

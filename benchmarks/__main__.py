@@ -9,8 +9,8 @@ import argparse
 
 import numba
 
-from benchmarks import choice, end_to_end, floor, startup
-from benchmarks.harness import RESULTS, Report, Row, measure, ns_per
+from . import choice, end_to_end, floor, startup
+from .harness import Report, Row, measure, ns_per, results_path
 
 ALL = ("floor", "choice", "end_to_end", "startup")
 
@@ -170,8 +170,9 @@ def main() -> None:
     if args.no_write or only != set(ALL) or quick:
         print("RESULTS.md not written (it records full runs of every benchmark)")
     else:
-        RESULTS.write_text(report.markdown())
-        print(f"wrote {RESULTS}")
+        target = results_path()
+        target.write_text(report.markdown())
+        print(f"wrote {target}")
 
 
 if __name__ == "__main__":

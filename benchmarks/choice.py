@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from linkages_sim.kernels import choice
-from linkages_sim.kernels.codes import ACTIVE, OUTSIDE
+from linkages_sim.market.kernels import choice
+from linkages_sim.market.kernels.codes import ACTIVE, OUTSIDE
 
 
 @dataclass

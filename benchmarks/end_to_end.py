@@ -10,12 +10,12 @@ import sys
 
 SCRIPT = r"""
 import hashlib, json, sys, time
-from linkages_sim.api import with_overrides
-from linkages_sim.loading import load_scenario
-from linkages_sim.model import MarketModel
+from linkages_sim.config.editing import edit_scenario
+from linkages_sim.config.loading import load_scenario
+from linkages_sim.market.model import MarketModel
 n, periods = int(sys.argv[1]), int(sys.argv[2])
-spec = with_overrides(load_scenario("default"), periods=periods, customers=n)
-warm = MarketModel(with_overrides(spec, periods=2, customers=1000)); warm.run()  # JIT warm-up
+spec = edit_scenario(load_scenario("default"), periods=periods, customers=n)
+warm = MarketModel(edit_scenario(spec, periods=2, customers=1000)); warm.run()  # JIT warm-up
 t0 = time.perf_counter(); model = MarketModel(spec); t1 = time.perf_counter()
 model.step(); t2 = time.perf_counter()
 model.run(periods - 1); t3 = time.perf_counter()

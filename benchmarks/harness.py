@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+def results_path() -> Path:
+    """benchmarks/RESULTS.md in a checkout; RESULTS.md in the working directory when the
+    benchmarks run from an installed package (never inside site-packages)."""
+    here = Path(__file__).resolve().parent
+    if here.parent.name == "linkages_sim":  # packed into the wheel
+        return Path.cwd() / "RESULTS.md"
+    return here / "RESULTS.md"
 
 
 @dataclass

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from linkages_sim.kpis import kpis
-from linkages_sim.model import MarketModel
-from linkages_sim.outputs import atomic_write_text
-from linkages_sim.replicate import replication_seeds, run_many
-from linkages_sim.scenario import Scenario
-from linkages_sim.tables import metric_table
+from linkages_sim.analysis.kpis import kpis
+from linkages_sim.analysis.replication import replication_seeds, run_many
+from linkages_sim.analysis.tables import metric_table
+from linkages_sim.config.schema import Scenario
+from linkages_sim.files import atomic_write_text
+from linkages_sim.market.model import MarketModel
 
 ROOT = Path(__file__).resolve().parents[1]
 

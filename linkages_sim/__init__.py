@@ -2,7 +2,7 @@
 
 The notebook API: `run(scenario_or_path, seed=..., periods=..., customers=...)` returns a
 `RunResult` with tidy DataFrames; `load_scenario(path)` returns an editable, validated scenario.
-The workshop game: `Match`, `Tournament`, `replicator` and `moran` (see `linkages_sim.ipd`).
+The workshop game: `Match`, `Tournament`, `replicator` and `moran` (see `linkages_sim.game`).
 Imports are lazy so that the command line starts fast.
 """
 
@@ -27,22 +27,22 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from linkages_sim.analysis.kpis import kpis
     from linkages_sim.api import RunResult, run
-    from linkages_sim.ipd import Game, Match, Tournament, moran, replicator
-    from linkages_sim.kpis import kpis
-    from linkages_sim.loading import ScenarioError, load_scenario
-    from linkages_sim.model import MarketModel
-    from linkages_sim.scenario import Scenario
+    from linkages_sim.config.loading import ScenarioError, load_scenario
+    from linkages_sim.config.schema import Scenario
+    from linkages_sim.game import Game, Match, Tournament, moran, replicator
+    from linkages_sim.market.model import MarketModel
 
 _HOMES = {
     "run": "linkages_sim.api",
     "RunResult": "linkages_sim.api",
-    "load_scenario": "linkages_sim.loading",
-    "ScenarioError": "linkages_sim.loading",
-    "MarketModel": "linkages_sim.model",
-    "Scenario": "linkages_sim.scenario",
-    "kpis": "linkages_sim.kpis",
-    **dict.fromkeys(["Game", "Match", "Tournament", "moran", "replicator"], "linkages_sim.ipd"),
+    "load_scenario": "linkages_sim.config.loading",
+    "ScenarioError": "linkages_sim.config.loading",
+    "MarketModel": "linkages_sim.market.model",
+    "Scenario": "linkages_sim.config.schema",
+    "kpis": "linkages_sim.analysis.kpis",
+    **dict.fromkeys(["Game", "Match", "Tournament", "moran", "replicator"], "linkages_sim.game"),
 }
 
 

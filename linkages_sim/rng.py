@@ -26,9 +26,11 @@ class Purpose(IntEnum):
     COMPLAIN = 16
     RECOVER = 17
     CHURN = 18
-    RELATIONSHIP = 30
-    MONITORING = 31
+    # 30 was one stream shared by a contract's readings and both parties' strategies
+    MONITORING = 31  # key (period, contract, party read): which clause readings are wrong
+    STRATEGY = 32  # key (period, contract, party choosing): a stochastic strategy's draws
     SAMPLE = 40
+    MESA = 41  # Mesa's own generators (model.rng, model.random): shuffles, never results
     MATCH_LENGTH = 50
     MATCH_NOISE = 51
     PLAYER_A = 52
@@ -50,19 +52,37 @@ class Streams:
     share one market layout and differ only in what happens in it."""
 
     def __init__(self, seed: int, structure_seed: int | None = None) -> None:
-        self.seed = int(seed)
-        self.structure_seed = self.seed if structure_seed is None else int(structure_seed)
+        """Streams of `seed`; a bad seed (negative, not an integer) is a `ValueError`."""
+        self.seed = check_seed(seed, "seed")
+        self.structure_seed = (
+            self.seed if structure_seed is None else check_seed(structure_seed, "structure_seed")
+        )
 
     def generator(self, purpose: Purpose, *key: int) -> np.random.Generator:
+        """The generator of `purpose` for `key`: the same numbers every time it is asked for."""
         seed = self.structure_seed if purpose in STRUCTURE else self.seed
         sequence = np.random.SeedSequence(seed, spawn_key=(int(purpose), *map(int, key)))
         return np.random.Generator(np.random.PCG64(sequence))
 
     def uniform(self, purpose: Purpose, period: int, unit: int, n: int) -> np.ndarray:
+        """`n` uniform draws in [0, 1) for one unit (e.g. a segment) in one period."""
         return self.generator(purpose, period, unit).random(n)
 
     def normal(self, purpose: Purpose, period: int, unit: int, n: int) -> np.ndarray:
+        """`n` standard normal draws for one unit in one period."""
         return self.generator(purpose, period, unit).standard_normal(n)
+
+
+MAX_SEED = 2**63 - 1
+
+
+def check_seed(seed: object, name: str = "seed") -> int:
+    """`seed` as an int in [0, 2**63 - 1], or a ValueError that says what is wrong with it."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer from 0 to {MAX_SEED}, got {seed!r}")
+    if not 0 <= int(seed) <= MAX_SEED:
+        raise ValueError(f"{name} must be from 0 to {MAX_SEED}, got {int(seed)}")
+    return int(seed)
 
 
 def fresh_seed() -> int:

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from linkages_sim.ipd import Match, Tournament, replicator
-from linkages_sim.ipd.plots import draw_evolution, draw_pairwise, draw_scores
-from linkages_sim.plots import save_figure
-from linkages_sim.strategies import STRATEGIES
+from linkages_sim.game import Match, Tournament, replicator
+from linkages_sim.game.strategies import STRATEGIES
+from linkages_sim.plots.common import save_figure, subplots
+from linkages_sim.plots.game_figures import draw_evolution, draw_pairwise, draw_scores
 
 SELF_PLAY_STRATEGIES = ("tft", "wsls", "gtft", "tf2t", "grim")
 NOISE_LEVELS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2)
@@ -63,14 +59,14 @@ def run_experiment(
     selfplay = self_play_scores(turns, self_play_seeds, seed)
 
     for label, result in results.items():
-        fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6.5))
+        fig, (left, right) = subplots(1, 2, figsize=(15, 6.5))
         draw_scores(left, result)
         draw_pairwise(right, result)
         save_figure(fig, out / f"tournament_{label}.png")
         result.summary.to_csv(out / f"ranking_{label}.csv", index=False)
         result.pairwise.to_csv(out / f"pairwise_{label}.csv")
 
-    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(18, 5.2))
+    fig, (left, middle, right) = subplots(1, 3, figsize=(18, 5.2))
     for name, group in selfplay.groupby("strategy", sort=False):
         left.errorbar(
             group["noise"],

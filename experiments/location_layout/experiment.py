@@ -10,17 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
 from experiments.common import kpi, replicate
-from linkages_sim.api import with_overrides
-from linkages_sim.loading import load_scenario
-from linkages_sim.plots import save_figure
-from linkages_sim.scenario import Scenario
+from linkages_sim.config.editing import edit_scenario
+from linkages_sim.config.loading import load_scenario
+from linkages_sim.config.schema import Scenario
+from linkages_sim.plots.common import save_figure, subplots
 
 STORE = "n3"
 SHIFTS_KM = (0.0, 1.0, 2.0, 3.0, 4.0)
@@ -52,14 +48,14 @@ def mean_distance(scenario: Scenario, shift: float) -> float:
 
 def run_experiment(out: Path, customers=None, seeds=2, seed=42, workers=1) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    base = with_overrides(load_scenario("default"), customers=customers)
+    base = edit_scenario(load_scenario("default"), customers=customers)
     designs = {f"shift {s:g}": edited(base, s) for s in SHIFTS_KM}
     designs |= {f"layout {x:g}": edited(base, 0.0, x) for x in LAYOUTS}
     r = replicate(designs, seeds, seed, workers)
     distance = [mean_distance(base, s) for s in SHIFTS_KM]
     revenue_by_shift = [kpi(r[f"shift {s:g}"], "store", STORE, "revenue") for s in SHIFTS_KM]
     revenue_by_layout = [kpi(r[f"layout {x:g}"], "store", STORE, "revenue") for x in LAYOUTS]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.8))
+    fig, (left, right) = subplots(1, 2, figsize=(13, 4.8))
     left.plot(distance, np.array(revenue_by_shift) / 1e6, marker="o")
     left.set_xlabel("mean distance to customers' home centres (km)")
     left.set_title(f"Store {STORE}: revenue as it moves away")

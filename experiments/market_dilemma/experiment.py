@@ -1,4 +1,4 @@
-"""The market's own prisoner's dilemma (contracts issue; DESIGN 4-5).
+"""The market's own prisoner's dilemma (contracts issue; model.md §4-5).
 
 1. The payoff matrix of the default market's first contract (acme-north), measured.
 2. SLA penalties: the penalty from which cooperating is each side's best reply.
@@ -12,23 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from linkages_sim.analysis.payoff_matrix import dilemma_gone_at, sweep_sla, sweep_table
+from linkages_sim.analysis.replication import replication_seeds, run_many
 from linkages_sim.api import run as run_market
-from linkages_sim.api import with_overrides
-from linkages_sim.loading import load_scenario
-from linkages_sim.model import MarketModel
-from linkages_sim.payoff import dilemma_gone_at, sweep_sla, sweep_table
-from linkages_sim.payoff_plots import matrix_figure, sweep_figure
-from linkages_sim.plots import save_figure
-from linkages_sim.replicate import replication_seeds, run_many
-from linkages_sim.scenario import Scenario
-from linkages_sim.strategies import C
+from linkages_sim.config.editing import edit_scenario
+from linkages_sim.config.loading import load_scenario
+from linkages_sim.config.schema import Scenario
+from linkages_sim.game.strategies import C
+from linkages_sim.market.model import MarketModel
+from linkages_sim.plots.common import save_figure, subplots
+from linkages_sim.plots.payoff_figures import matrix_figure, sweep_figure
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = "acme-north"
@@ -152,15 +148,15 @@ def run_experiment(
     # 4: repeated play, clean and noisy
     run_seeds = replication_seeds(seed, seeds)
     clean = repeated_play(
-        with_overrides(default, customers=customers), CLEAN_STRATEGIES, run_seeds, workers
+        edit_scenario(default, customers=customers), CLEAN_STRATEGIES, run_seeds, workers
     )
-    noisy_scenario = with_overrides(
+    noisy_scenario = edit_scenario(
         load_scenario(ROOT / "scenarios" / "noisy_monitoring.yaml"), customers=customers
     )
     noisy = repeated_play(noisy_scenario, NOISY_STRATEGIES, run_seeds, workers)
     clean.to_csv(out / "repeated_play.csv", index=False)
     noisy.to_csv(out / "repeated_play_noisy.csv", index=False)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 5.5))
+    fig, (left, right) = subplots(1, 2, figsize=(15, 5.5))
     _bars(left, clean, f"Every contract played by one strategy, {default.periods} weeks")
     _bars(
         right,
@@ -172,7 +168,7 @@ def run_experiment(
     # 5: a broken relationship
     baseline = run_market(ROOT / "scenarios" / "baseline.yaml", customers=customers, seed=seed)
     broken = run_market(ROOT / "scenarios" / "broken_trust.yaml", customers=customers, seed=seed)
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    fig, axes = subplots(1, 3, figsize=(17, 4.8))
     panels = [
         ("supplier", "wholesale_revenue", "acme", "Acme's wholesale revenue"),
         ("supplier", "brand_equity", "acme", "Acme's brand equity"),

@@ -7,16 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
 from experiments.common import ROOT, kpi, replicate, series
-from linkages_sim.api import with_overrides
-from linkages_sim.loading import load_scenario
-from linkages_sim.plots import save_figure
-from linkages_sim.scenario import Scenario
+from linkages_sim.config.editing import edit_scenario
+from linkages_sim.config.loading import load_scenario
+from linkages_sim.config.schema import Scenario
+from linkages_sim.plots.common import save_figure, subplots
 
 PERIODS = 104
 
@@ -31,10 +26,14 @@ def price_cut_keeping_service(scenario: Scenario) -> Scenario:
 
 def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    war = with_overrides(load_scenario(ROOT / "scenarios" / "price_war.yaml"), PERIODS, customers)
+    war = edit_scenario(
+        load_scenario(ROOT / "scenarios" / "price_war.yaml"), periods=PERIODS, customers=customers
+    )
     designs = {
-        "hold price, keep service (baseline)": with_overrides(
-            load_scenario(ROOT / "scenarios" / "baseline.yaml"), PERIODS, customers
+        "hold price, keep service (baseline)": edit_scenario(
+            load_scenario(ROOT / "scenarios" / "baseline.yaml"),
+            periods=PERIODS,
+            customers=customers,
         ),
         "price war: discount and cut service": war,
         "discount, keep service": price_cut_keeping_service(war),
@@ -46,7 +45,7 @@ def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> di
         ("market", "customers_active"),
     )
     r = replicate(designs, seeds, seed, workers, metrics)
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    fig, axes = subplots(1, 3, figsize=(17, 4.8))
     out_rows = {}
     for name, results in r.items():
         profit = series(results, "supplier", "profit").sum(axis=1) + series(

@@ -11,16 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
 from experiments.common import kpi, replicate, series
-from linkages_sim.api import with_overrides
-from linkages_sim.loading import load_scenario
-from linkages_sim.plots import save_figure
-from linkages_sim.scenario import Scenario
+from linkages_sim.config.editing import edit_scenario
+from linkages_sim.config.loading import load_scenario
+from linkages_sim.config.schema import Scenario
+from linkages_sim.plots.common import save_figure, subplots
 
 EXTRA = 2_000.0
 
@@ -34,7 +29,7 @@ def _more(scenario: Scenario, field: str, amount: float) -> Scenario:
 
 def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    base = with_overrides(load_scenario("default"), customers=customers)
+    base = edit_scenario(load_scenario("default"), customers=customers)
     n_stores, n_dist, periods = len(base.stores), len(base.distributors), base.periods
     designs = {
         "baseline": base,
@@ -72,7 +67,7 @@ def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> di
         "win_back": kpi(r["baseline"], "market", "market", "win_back_cost"),
         "acquire": kpi(r["baseline"], "market", "market", "acquisition_cost"),
     }
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5))
+    fig, axes = subplots(1, 2, figsize=(13, 5))
     for ax, costs, title in (
         (axes[0], marginal, "Marginal cost per customer (extra spend)"),
         (axes[1], average, "Average cost per customer (KPI tool)"),

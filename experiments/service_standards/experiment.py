@@ -12,16 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
 from experiments.common import kpi, replicate
-from linkages_sim.api import with_overrides
-from linkages_sim.loading import load_scenario
-from linkages_sim.plots import save_figure
-from linkages_sim.scenario import Scenario
+from linkages_sim.config.editing import edit_scenario
+from linkages_sim.config.loading import load_scenario
+from linkages_sim.config.schema import Scenario
+from linkages_sim.plots.common import save_figure, subplots
 
 GREETINGS = (15, 30, 45, 60, 90)
 SERVICE_SHIFTS = (-0.15, 0.0, 0.15)
@@ -41,7 +36,7 @@ def edited(scenario: Scenario, greeting: float | None = None, service: float = 0
 
 def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    base = with_overrides(load_scenario("default"), customers=customers)
+    base = edit_scenario(load_scenario("default"), customers=customers)
     designs = {f"greet {g}": edited(base, g) for g in GREETINGS}
     designs |= {f"service {s:+g}": edited(base, service=s) for s in SERVICE_SHIFTS}
     r = replicate(designs, seeds, seed, workers)
@@ -56,7 +51,7 @@ def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> di
         row = {k: kpi(runs, *where) for k, where in measures.items()}
         row["retention_rate_annual"] = row["retention_rate_annual"] ** 52
         results[name] = row
-    fig, axes = plt.subplots(1, 3, figsize=(17, 4.8))
+    fig, axes = subplots(1, 3, figsize=(17, 4.8))
     for ax, key, title in zip(
         axes,
         ("satisfaction", "retention_rate_annual", "revenue"),

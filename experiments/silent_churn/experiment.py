@@ -10,16 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
 from experiments.common import kpi, replicate, series
-from linkages_sim.api import with_overrides
-from linkages_sim.loading import load_scenario
-from linkages_sim.plots import save_figure
-from linkages_sim.scenario import Scenario
+from linkages_sim.config.editing import edit_scenario
+from linkages_sim.config.loading import load_scenario
+from linkages_sim.config.schema import Scenario
+from linkages_sim.plots.common import save_figure, subplots
 
 
 def recovery_programme(scenario: Scenario) -> Scenario:
@@ -32,7 +27,7 @@ def recovery_programme(scenario: Scenario) -> Scenario:
 
 def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    base = with_overrides(load_scenario("default"), customers=customers)
+    base = edit_scenario(load_scenario("default"), customers=customers)
     designs = {"baseline": base, "recovery programme": recovery_programme(base)}
     metrics = (("market", "churned"), ("market", "churned_silent"), ("market", "customers_active"))
     r = replicate(designs, seeds, seed, workers, metrics)
@@ -45,7 +40,7 @@ def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> di
             "churned": float(series(results, "market", "churned")["market"].sum()),
             "channel_profit": kpi(results, "market", "market", "profit"),
         }
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.8))
+    fig, axes = subplots(1, 3, figsize=(16, 4.8))
     names = list(rows)
     axes[0].bar(names, [rows[n]["complaints_per_dissatisfied"] * 100 for n in names])
     axes[0].axhline(100 / 27, color="grey", ls="--", label="TARP: 1 in 27")

@@ -1,0 +1,508 @@
+"""Key performance indicators: the seed's "Sales & Customer Service KPI tool" (model.md §6).
+
+One definition per KPI, computed from a run's tidy long table (and its scenario, for which
+stores a distributor owns), so the CLI, the report and the API show the same numbers. Rates are
+ratios of sums: over a whole run a KPI is total numerator / total denominator (not the mean of
+weekly ratios), per period it is that period's numerator / denominator. Levels (0-1 indices,
+satisfaction, trust) are reported at the end of the run, or per period.
+
+Marketing reaches prospects and lapsed customers alike; acquisition and win-back costs share a
+period's marketing spend between them in proportion to their numbers at the end of the period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from linkages_sim.analysis.tables import MetricTables
+from linkages_sim.config.schema import Scenario
+
+
+class Run(Protocol):
+    """What the KPIs need of a run: its long table and its scenario (e.g. a RunResult)."""
+
+    timeseries: pd.DataFrame
+    scenario: Scenario
+
+Table = pd.DataFrame  # period x id
+
+
+@dataclass(frozen=True)
+class KPI:
+    """A KPI: a ratio of two sums (`kind="ratio"`), a sum (`"total"`), a level read at the end
+    (`"end"`) or averaged over periods (`"mean"`)."""
+
+    name: str
+    unit: str
+    definition: str
+    kind: str
+
+
+class _Data:
+    """Period x id tables of a run's metrics, with store sums per distributor and market."""
+
+    def __init__(self, timeseries: pd.DataFrame, scenario: Scenario) -> None:
+        self.tables = MetricTables(timeseries)
+        self.owner = {s.id: s.distributor for s in scenario.all_stores}
+        self._cache: dict[tuple[str, str], Table] = {}
+
+    def __call__(self, level: str, metric: str) -> Table:
+        key = (level, metric)
+        if key not in self._cache:
+            self._cache[key] = self.tables(level, metric).astype(float)
+        return self._cache[key]
+
+    def stores_by_distributor(self, metric: str) -> Table:
+        table = self("store", metric)
+        return table.T.groupby(lambda store: self.owner[store]).sum().T
+
+    def market(self, level: str, metric: str) -> pd.Series:
+        """A level's metric summed over its ids, per period."""
+        return self(level, metric).sum(axis=1)
+
+
+def _column(series: pd.Series, name: str = "market") -> Table:
+    return series.to_frame(name)
+
+
+def _real(d: _Data, counts: Table) -> Table:
+    """Simulated customers as the real customers they stand for (money is on the real scale)."""
+    return counts.mul(d("market", "customer_weight")["market"], axis=0)
+
+
+def _share_of_marketing(d: _Data) -> tuple[pd.Series, pd.Series]:
+    """Each period's marketing spend split between prospects and lapsed customers."""
+    prospects = d("market", "customers_prospect")["market"]
+    lapsed = d("market", "customers_lapsed")["market"]
+    pool = (prospects + lapsed).replace(0, np.nan)
+    return (prospects / pool).fillna(0.0), (lapsed / pool).fillna(0.0)
+
+
+# Each entry: KPI -> {level: function(data) -> (numerator, denominator) or a level table}
+Ratio = tuple[Table, Table]
+Computation = Callable[[_Data], Ratio | Table]
+
+
+def _market_rates(d: _Data) -> dict[str, Computation]:
+    def store_sum(metric: str) -> Table:
+        return _column(d.market("store", metric))
+
+    def m(metric: str) -> Table:
+        return d("market", metric)
+
+    def funnel(src: str, dst: str) -> Computation:
+        return lambda d: (m(f"funnel_to_{dst}"), m(f"funnel_{src}_start"))
+
+    return {
+        "conversion_rate": lambda d: (store_sum("buyers"), store_sum("visitors")),
+        "funnel_unaware_to_attention": funnel("unaware", "attention"),
+        "funnel_attention_to_interest": funnel("attention", "interest"),
+        "funnel_interest_to_desire": funnel("interest", "desire"),
+        "funnel_desire_to_conviction": funnel("desire", "conviction"),
+        "funnel_conviction_to_purchase": lambda d: (
+            m("buyers_new") + m("buyers_lapsed").values,
+            m("shoppers_new") + m("shoppers_lapsed").values,
+        ),
+        "retention_rate": lambda d: (
+            store_sum("customers_active_start") - store_sum("churned").values,
+            store_sum("customers_active_start"),
+        ),
+        "churn_rate": lambda d: (store_sum("churned"), store_sum("customers_active_start")),
+        "silent_churn_share": lambda d: (store_sum("churned_silent"), store_sum("churned")),
+        "complaint_rate": lambda d: (m("complaints"), m("dissatisfied")),
+        "acquisition_cost": lambda d: (
+            _column(d.market("distributor", "marketing_spend") * _share_of_marketing(d)[0]),
+            _real(d, m("new_customers")),
+        ),
+        "win_back_cost": lambda d: (
+            _column(d.market("distributor", "marketing_spend") * _share_of_marketing(d)[1]),
+            _real(d, m("won_back")),
+        ),
+        "retention_cost": lambda d: (
+            _column(
+                d.market("distributor", "service_spend") + d.market("distributor", "training_spend")
+            ),
+            _real(d, store_sum("customers_active_start") - store_sum("churned").values),
+        ),
+        "revenue": lambda d: m("customer_spend"),
+        "gross_margin": lambda d: (
+            m("customer_spend") - _column(d.market("supplier", "production_cost")).values,
+            m("customer_spend"),
+        ),
+        "profit": lambda d: _column(
+            d.market("supplier", "profit") + d.market("distributor", "profit")
+        ),
+        "satisfaction": lambda d: m("satisfaction"),
+        "price_consistency": lambda d: (
+            _column(d.market("supplier", "units_in_band")),
+            _column(d.market("supplier", "units")),
+        ),
+    }
+
+
+def _distributor_rates(d: _Data) -> dict[str, Computation]:
+    def own(metric: str) -> Table:
+        return d.stores_by_distributor(metric)
+
+    def x(metric: str) -> Table:
+        return d("distributor", metric)
+
+    def retained() -> Table:
+        return own("customers_active_start") - own("churned")
+
+    prospects, lapsed = _share_of_marketing(d)
+    market_units = d.market("distributor", "units")
+    spend = d("market", "customer_spend")["market"]
+    return {
+        "conversion_rate": lambda d: (own("buyers"), own("visitors")),
+        "retention_rate": lambda d: (retained(), own("customers_active_start")),
+        "churn_rate": lambda d: (own("churned"), own("customers_active_start")),
+        "silent_churn_share": lambda d: (own("churned_silent"), own("churned")),
+        "complaints_per_1000_active": lambda d: (
+            1000 * own("complaints"),
+            own("customers_active_start"),
+        ),
+        "acquisition_cost": lambda d: (
+            x("marketing_spend").mul(prospects, axis=0),
+            _real(d, x("new_customers")),
+        ),
+        "win_back_cost": lambda d: (
+            x("marketing_spend").mul(lapsed, axis=0),
+            _real(d, x("won_back")),
+        ),
+        "retention_cost": lambda d: (
+            x("service_spend") + x("training_spend"),
+            _real(d, retained()),
+        ),
+        "revenue": lambda d: x("retail_revenue"),
+        "gross_margin": lambda d: (x("retail_revenue") - x("cogs"), x("retail_revenue")),
+        "profit": lambda d: x("profit"),
+        "market_share_units": lambda d: (x("units"), _broadcast(market_units, x("units"))),
+        "market_share_value": lambda d: (
+            x("retail_revenue"),
+            _broadcast(spend, x("retail_revenue")),
+        ),
+        "satisfaction": lambda d: (
+            d("store", "satisfaction")
+            .fillna(0.0)
+            .mul(d("store", "customers_active"))
+            .T.groupby(lambda s: d.owner[s])
+            .sum()
+            .T,
+            own("customers_active"),
+        ),
+        "sla_penalties_paid": lambda d: x("sla_penalty_paid"),
+        "sla_penalties_received": lambda d: x("sla_penalty_received"),
+    }
+
+
+def _supplier_rates(d: _Data) -> dict[str, Computation]:
+    def x(metric: str) -> Table:
+        return d("supplier", metric)
+
+    market_units = d.market("supplier", "units")
+    spend = d("market", "customer_spend")["market"]
+    return {
+        "revenue": lambda d: x("wholesale_revenue"),
+        "gross_margin": lambda d: (
+            x("wholesale_revenue") - x("production_cost"),
+            x("wholesale_revenue"),
+        ),
+        "profit": lambda d: x("profit"),
+        "market_share_units": lambda d: (x("units"), _broadcast(market_units, x("units"))),
+        "market_share_value": lambda d: (
+            x("market_share_value").mul(spend, axis=0),
+            _broadcast(spend, x("units")),
+        ),
+        "brand_equity": lambda d: x("brand_equity"),
+        "price_consistency": lambda d: (x("units_in_band"), x("units")),
+        "sla_penalties_paid": lambda d: x("sla_penalty_paid"),
+        "sla_penalties_received": lambda d: x("sla_penalty_received"),
+    }
+
+
+def _store_rates(d: _Data) -> dict[str, Computation]:
+    def x(metric: str) -> Table:
+        return d("store", metric)
+
+    return {
+        "conversion_rate": lambda d: (x("buyers"), x("visitors")),
+        "retention_rate": lambda d: (
+            x("customers_active_start") - x("churned"),
+            x("customers_active_start"),
+        ),
+        "churn_rate": lambda d: (x("churned"), x("customers_active_start")),
+        "silent_churn_share": lambda d: (x("churned_silent"), x("churned")),
+        "complaints_per_1000_active": lambda d: (
+            1000 * x("complaints"),
+            x("customers_active_start"),
+        ),
+        "revenue": lambda d: x("retail_revenue"),
+        "satisfaction": lambda d: x("satisfaction"),
+        "reputation": lambda d: x("reputation"),
+        "service_level": lambda d: x("service_level"),
+    }
+
+
+def _contract_rates(d: _Data) -> dict[str, Computation]:
+    def x(metric: str) -> Table:
+        return d("contract", metric)
+
+    rates: dict[str, Computation] = {
+        "trust": lambda d: x("trust"),
+        "mutual_cooperation": lambda d: x("action"),
+        "active_share": lambda d: x("relationship_active"),
+        "sla_penalties": lambda d: x("sla_penalty_paid"),
+    }
+    clauses = sorted(m for m in d.tables.metrics("contract") if m.startswith("compliance_"))
+    for metric in clauses:
+        rates[metric] = lambda d, metric=metric: x(metric)
+    return rates
+
+
+def _broadcast(series: pd.Series, like: Table) -> Table:
+    return pd.DataFrame({c: series for c in like.columns}, index=like.index)
+
+
+KPIS: dict[str, KPI] = {
+    k.name: k
+    for k in (
+        KPI(
+            "conversion_rate",
+            "share",
+            "buyers / visitors (shoppers who chose one of the stores)",
+            "ratio",
+        ),
+        KPI(
+            "funnel_unaware_to_attention",
+            "share",
+            "prospects and lapsed customers who noticed "
+            "the marketing / those unaware at the start of the period",
+            "ratio",
+        ),
+        KPI(
+            "funnel_attention_to_interest",
+            "share",
+            "moved from attention to interest / at attention",
+            "ratio",
+        ),
+        KPI(
+            "funnel_interest_to_desire",
+            "share",
+            "moved from interest to desire / at interest",
+            "ratio",
+        ),
+        KPI(
+            "funnel_desire_to_conviction",
+            "share",
+            "moved from desire to conviction / at desire",
+            "ratio",
+        ),
+        KPI(
+            "funnel_conviction_to_purchase",
+            "share",
+            "prospects and lapsed customers who bought / "
+            "those who shopped (conviction leads to a shopping trip)",
+            "ratio",
+        ),
+        KPI(
+            "retention_rate",
+            "share per period",
+            "(active customers at the start - churned) / active customers at the start",
+            "ratio",
+        ),
+        KPI("churn_rate", "share per period", "churned / active customers at the start", "ratio"),
+        KPI("silent_churn_share", "share", "churners who never complained / churners", "ratio"),
+        KPI(
+            "complaint_rate",
+            "share",
+            "complaints / customers whose experience fell short of "
+            "expectation by more than the complaint threshold (TARP: about 1 in 27)",
+            "ratio",
+        ),
+        KPI(
+            "complaints_per_1000_active",
+            "per 1,000",
+            "complaints x 1,000 / active customers at the start",
+            "ratio",
+        ),
+        KPI(
+            "acquisition_cost",
+            "money per customer",
+            "marketing spend x prospects' share of the marketing pool / new customers",
+            "ratio",
+        ),
+        KPI(
+            "win_back_cost",
+            "money per customer",
+            "marketing spend x lapsed customers' share of the marketing pool / customers won back",
+            "ratio",
+        ),
+        KPI(
+            "retention_cost",
+            "money per customer",
+            "service and training spend / customers kept (active at the start and not churned)",
+            "ratio",
+        ),
+        KPI(
+            "revenue",
+            "money",
+            "customer spend (market), retail revenue (distributor, store), "
+            "wholesale revenue (supplier)",
+            "total",
+        ),
+        KPI(
+            "gross_margin",
+            "share",
+            "(revenue - cost of goods) / revenue; cost of goods is "
+            "production cost (market, supplier) or wholesale cost (distributor)",
+            "ratio",
+        ),
+        KPI("profit", "money", "all inflows - all outflows (the change in cash)", "total"),
+        KPI("market_share_units", "share", "units sold / all units sold in the market", "ratio"),
+        KPI("market_share_value", "share", "retail value sold / all customer spend", "ratio"),
+        KPI("brand_equity", "0-1", "the supplier's brand equity", "end"),
+        KPI("reputation", "0-1", "the store's reputation", "end"),
+        KPI(
+            "satisfaction",
+            "score",
+            "mean satisfaction of active customers (weighted by customers for a distributor)",
+            "end",
+        ),
+        KPI("service_level", "0-1", "the store's service level, mean over periods", "mean"),
+        KPI(
+            "price_consistency",
+            "share",
+            "units sold within the contract's price band / units sold",
+            "ratio",
+        ),
+        KPI("sla_penalties_paid", "money", "SLA penalties paid", "total"),
+        KPI("sla_penalties_received", "money", "SLA penalties received", "total"),
+        KPI(
+            "sla_penalties",
+            "money",
+            "SLA penalties paid under the contract, both directions",
+            "total",
+        ),
+        KPI("trust", "0-1", "the distributor's trust in the supplier", "end"),
+        KPI(
+            "mutual_cooperation",
+            "share",
+            "periods in which both sides cooperated / periods",
+            "mean",
+        ),
+        KPI(
+            "active_share",
+            "share",
+            "periods in which the relationship was active / periods",
+            "mean",
+        ),
+        KPI(
+            "compliance_<clause>",
+            "share",
+            "active periods meeting the clause's standard / active periods",
+            "mean",
+        ),
+    )
+}
+"""Every KPI with its unit and definition (docs/kpis.md is checked against this)."""
+
+LEVELS: dict[str, Callable[[_Data], dict[str, Computation]]] = {
+    "market": _market_rates,
+    "supplier": _supplier_rates,
+    "distributor": _distributor_rates,
+    "store": _store_rates,
+    "contract": _contract_rates,
+}
+
+
+def _definition(name: str) -> KPI:
+    return KPIS["compliance_<clause>"] if name.startswith("compliance_") else KPIS[name]
+
+
+def _evaluate(kpi: KPI, value: Ratio | Table, by_period: bool) -> Table | pd.Series:
+    """Per period: the ratio (or level) of each period. Over the run: total numerator / total
+    denominator for a ratio, the sum for a total, the last value for a level read at the end,
+    the mean over periods for an average."""
+    if isinstance(value, tuple):
+        num, den = value
+        num = pd.DataFrame(num, index=den.index, columns=den.columns)
+        if kpi.kind == "ratio" and not by_period:
+            total = den.sum()
+            return num.sum() / total.where(total != 0)
+        table = num / den.where(den != 0)
+    else:
+        table = value
+    if by_period:
+        return table
+    if kpi.kind == "total":
+        return table.sum()
+    if kpi.kind == "end":
+        return table.ffill().iloc[-1]
+    return table.mean()
+
+
+def kpis(
+    run: Run | pd.DataFrame, scenario: Scenario | None = None, by: str = "run"
+) -> pd.DataFrame:
+    """Every KPI at every level: a tidy frame (level, id, kpi, value), plus `period` when
+    ``by="period"``. Pass a RunResult, or a run's long table and its scenario."""
+    if by not in ("run", "period"):
+        raise ValueError(f"by must be 'run' or 'period', got {by!r}")
+    if isinstance(run, pd.DataFrame):
+        if scenario is None:
+            raise ValueError("pass the scenario with a bare timeseries")
+        timeseries = run
+    else:
+        timeseries, scenario = run.timeseries, run.scenario
+    data = _Data(timeseries, scenario)
+    frames = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for level, rates in LEVELS.items():
+            for name, compute in rates(data).items():
+                values = _evaluate(_definition(name), compute(data), by == "period")
+                if by == "period":
+                    long = (
+                        values.rename_axis(index="period", columns="id")
+                        .stack(future_stack=True)
+                        .rename("value")
+                        .reset_index()
+                    )
+                else:
+                    long = values.rename_axis("id").rename("value").reset_index()
+                frames.append(long.assign(level=level, kpi=name))
+    columns = (
+        ["level", "id", "kpi", "value"]
+        if by == "run"
+        else ["period", "level", "id", "kpi", "value"]
+    )
+    out = pd.concat(frames, ignore_index=True)[columns]
+    out["value"] = out["value"].astype(float)
+    return out
+
+
+def kpi_table(frame: pd.DataFrame, level: str) -> pd.DataFrame:
+    """One level's run KPIs as an id x kpi table (for reports and printing)."""
+    rows = frame[frame["level"] == level]
+    return rows.pivot(index="id", columns="kpi", values="value")
+
+
+AGGREGATION = {
+    "ratio": "total numerator / total denominator",
+    "total": "sum over periods",
+    "end": "value in the last period",
+    "mean": "mean over periods",
+}
+
+
+def reference_markdown() -> str:
+    """The KPI table of docs/kpis.md, generated from `KPIS` so the two cannot drift apart."""
+    lines = ["| KPI | unit | definition | over the run |", "|---|---|---|---|"]
+    for k in KPIS.values():
+        lines.append(f"| `{k.name}` | {k.unit} | {k.definition} | {AGGREGATION[k.kind]} |")
+    return "\n".join(lines)

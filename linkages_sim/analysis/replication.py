@@ -1,0 +1,65 @@
+"""Many independent market runs, serially or on worker processes, with seeds that do not depend
+on how the work is split.
+
+Each job is a (scenario, seed) pair and a picklable function of the finished model; results come
+back in job order. Replication seeds come from `SeedSequence(seed)`, so replication k is the same
+run whatever the number of workers, and two designs that share a seed share every random number
+(common random numbers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from typing import Any
+
+import numpy as np
+
+from linkages_sim.config.schema import Scenario
+from linkages_sim.market.model import MarketModel
+
+
+def replication_seeds(seed: int, replications: int) -> list[int]:
+    """Independent seeds for `replications` runs, derived from one seed."""
+    return [int(x) for x in np.random.SeedSequence(seed).generate_state(replications)]
+
+
+def _one_thread() -> None:
+    """Worker processes share the cores: one numba thread each (results do not change)."""
+    import numba
+
+    numba.set_num_threads(1)
+
+
+def _run(job: tuple[Scenario, int, int | None, Callable[[MarketModel], Any]]) -> Any:
+    scenario, seed, structure_seed, measure = job
+    model = MarketModel(scenario, seed=seed, structure_seed=structure_seed)
+    model.run()
+    return measure(model)
+
+
+def run_many[T](
+    jobs: Sequence[tuple[Scenario, int]],
+    measure: Callable[[MarketModel], T],
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    structure_seed: int | None = None,
+) -> list[T]:
+    """Run every (scenario, seed) to its end and return `measure(model)` for each, in order.
+    With `structure_seed`, every run shares one market layout (see `rng.Streams`)."""
+    tasks = [(scenario, seed, structure_seed, measure) for scenario, seed in jobs]
+    results: list[T] = []
+    if workers <= 1:
+        for k, task in enumerate(tasks, 1):
+            results.append(_run(task))
+            if progress:
+                progress(k, len(tasks))
+        return results
+    context = get_context("spawn")  # not fork: the parent holds numba's worker threads
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
+        for k, result in enumerate(pool.map(_run, tasks), 1):
+            results.append(result)
+            if progress:
+                progress(k, len(tasks))
+    return results

@@ -1,0 +1,19 @@
+"""The `linkages` command: a thin layer over the Python API, one module per group of commands.
+
+`common` holds the app and what every command shares; `runs` (run, validate, scenarios),
+`game` (match, tournament, evolve, play, strategies), `dilemma` (payoff-matrix), `results`
+(kpis, evaluate) and `bench` register their commands on it when imported here.
+"""
+
+from __future__ import annotations
+
+from linkages_sim.cli import bench, dilemma, game, results, runs
+from linkages_sim.cli.common import app
+
+__all__ = ["app", "main"]
+_COMMAND_MODULES = (bench, dilemma, game, results, runs)
+
+
+def main() -> None:  # pragma: no cover - entry point of `linkages` and `python -m linkages_sim`
+    """Run the command line."""
+    app()

@@ -1,0 +1,390 @@
+"""The workshop commands of `linkages`: match, tournament, evolve and play.
+
+Registered on the shared `app` (`cli/common.py`). Every bad setting, strategy name or
+move gets one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Literal
+
+import typer
+
+from linkages_sim.cli.common import (
+    JsonOut,
+    PlotOut,
+    app,
+    console,
+    deliver,
+    fail,
+    progress_bar,
+    say_error,
+)
+
+Turns = Annotated[
+    int | None,
+    typer.Option(help="Turns per match (default 200); with --prob-end, a cap on the length."),
+]
+ProbEnd = Annotated[
+    float | None,
+    typer.Option(
+        "--prob-end",
+        help="End each match after each turn with this probability (continuation w = 1 - p).",
+    ),
+]
+Noise = Annotated[float, typer.Option(help="Probability that each intended move is flipped.")]
+Seed = Annotated[int | None, typer.Option(help="Random seed (default: a fresh one, reported).")]
+Payoffs = Annotated[str, typer.Option(help="T,R,P,S with T > R > P > S.")]
+ALL = "all"
+
+
+def _turns(turns: int | None, prob_end: float | None) -> int | None:
+    """200 turns unless a probabilistic end is asked for (then no cap unless given)."""
+    from linkages_sim.game.match import DEFAULT_TURNS
+
+    return DEFAULT_TURNS if turns is None and prob_end is None else turns
+
+
+def _tournament(strategies: str, turns, repetitions, prob_end, noise, seed, payoffs,
+                self_play: bool = True, workers: int | None = None):  # fmt: skip
+    """The tournament a command asks for ('all' = every library strategy)."""
+    from linkages_sim.game import Game, Tournament
+
+    return Tournament(
+        _strategy_list(strategies), turns=_turns(turns, prob_end), repetitions=repetitions,
+        prob_end=prob_end, noise=noise, game=Game.parse(payoffs), seed=seed,
+        self_play=self_play, workers=workers,
+    )  # fmt: skip
+
+
+def _strategy_list(strategies: str) -> str:
+    from linkages_sim.game.strategies import STRATEGIES
+
+    return ",".join(STRATEGIES) if strategies.strip() == ALL else strategies
+
+
+@app.command()
+def match(
+    a: Annotated[str, typer.Argument(help="First strategy, e.g. tft or random:p=0.2.")],
+    b: Annotated[str, typer.Argument(help="Second strategy.")],
+    turns: Turns = None,
+    prob_end: ProbEnd = None,
+    noise: Noise = 0.0,
+    seed: Seed = None,
+    payoffs: Payoffs = "5,3,1,0",
+    json_out: JsonOut = None,
+) -> None:
+    """Play one iterated prisoner's dilemma match and show the moves and scores."""
+    from linkages_sim.game import Game, Match
+
+    try:
+        result = Match(
+            a,
+            b,
+            turns=_turns(turns, prob_end),
+            prob_end=prob_end,
+            noise=noise,
+            game=Game.parse(payoffs),
+            seed=seed,
+        ).play()
+    except ValueError as err:
+        raise fail(str(err)) from None
+
+    def show() -> None:
+        width = max(len(result.a), len(result.b))
+        for label, moves, score in (
+            (result.a, result.moves_a, result.score_a),
+            (result.b, result.moves_b, result.score_b),
+        ):
+            shown = moves if len(moves) <= 40 else moves[:37] + "..."
+            console.print(
+                f"{label:>{width}}  {shown}  score {score:g} ({score / result.turns:.3f} per turn)",
+                highlight=False,
+            )
+        console.print(
+            f"{result.turns} turns, noise {noise:g}, seed {result.seed}; winner: "
+            f"{result.winner or 'tie'}",
+            highlight=False,
+        )
+
+    deliver(json_out, result.as_dict(), show)
+
+
+@app.command()
+def tournament(
+    strategies: Annotated[str, typer.Option(help="Comma-separated strategies, or 'all'.")] = ALL,
+    turns: Turns = None,
+    repetitions: Annotated[int, typer.Option(help="Times each pairing is played.")] = 10,
+    prob_end: ProbEnd = None,
+    noise: Noise = 0.0,
+    seed: Seed = None,
+    payoffs: Payoffs = "5,3,1,0",
+    self_play: Annotated[
+        bool,
+        typer.Option(
+            "--self-play/--no-self-play", help="Each strategy also meets a copy of itself."
+        ),
+    ] = True,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes (default: 1 for small tournaments, every core for big ones).",
+        ),
+    ] = None,
+    json_out: JsonOut = None,
+    plot: PlotOut = None,
+) -> None:
+    """Play a round-robin tournament and print the ranking."""
+    try:
+        t = _tournament(strategies, turns, repetitions, prob_end, noise, seed, payoffs,
+                        self_play, workers)  # fmt: skip
+    except ValueError as err:
+        raise fail(str(err)) from None
+    with progress_bar(json_out) as bar:
+        task = bar.add_task("tournament", total=len(t.jobs()))
+        result = t.play(progress=lambda done, total: bar.update(task, completed=done))
+    from linkages_sim.plots.game_figures import tournament_figure
+
+    deliver(json_out, result.as_dict(), lambda: _print_ranking(result), plot,
+            lambda path: tournament_figure(result, path))  # fmt: skip
+
+
+def _print_ranking(result) -> None:
+    from rich.table import Table
+
+    t = result.tournament
+    length = (
+        f"{t.turns} turns"
+        if t.prob_end is None
+        else (f"prob_end {t.prob_end:g} (mean {result.matches['turns'].mean():.1f} turns)")
+    )
+    table = Table(
+        title=f"Round robin: {length}, {t.repetitions} repetitions, noise {t.noise:g}, "
+        f"seed {t.seed}"
+    )
+    for column in ("rank", "strategy", "score/turn", "median", "min", "max", "wins/rep", "coop."):
+        table.add_column(column, justify="left" if column == "strategy" else "right")
+    for row in result.summary.itertuples():
+        table.add_row(
+            str(row.rank),
+            row.strategy,
+            f"{row.mean_score_per_turn:.3f}",
+            f"{row.median_score_per_turn:.3f}",
+            f"{row.min_score_per_turn:.3f}",
+            f"{row.max_score_per_turn:.3f}",
+            f"{row.wins_per_repetition:.1f}",
+            f"{row.cooperation_rate:.0%}",
+        )
+    table.caption = (
+        "score/turn: mean over repetitions of the mean per-turn score over "
+        f"{'all matches incl. self-play' if t.self_play else 'matches with others'}"
+    )
+    console.print(table)
+
+
+@app.command()
+def evolve(
+    strategies: Annotated[str, typer.Option(help="Comma-separated strategies, or 'all'.")] = ALL,
+    method: Annotated[
+        Literal["moran", "replicator"],
+        typer.Option(
+            help="moran (finite population, seeded) or replicator (shares, deterministic)."
+        ),
+    ] = "moran",
+    population: Annotated[
+        int | None, typer.Option(help="Moran population (default 10 per strategy).")
+    ] = None,
+    generations: Annotated[int, typer.Option(help="Generations to evolve.")] = 100,
+    selection: Annotated[float, typer.Option(help="Moran intensity of selection in [0, 1].")] = 1.0,
+    mutation: Annotated[float, typer.Option(help="Moran mutation probability per birth.")] = 0.0,
+    turns: Turns = None,
+    repetitions: Annotated[int, typer.Option(help="Repetitions of the payoff tournament.")] = 5,
+    prob_end: ProbEnd = None,
+    noise: Noise = 0.0,
+    seed: Seed = None,
+    payoffs: Payoffs = "5,3,1,0",
+    json_out: JsonOut = None,
+    plot: PlotOut = None,
+) -> None:
+    """Evolve a population of strategies from their tournament payoffs."""
+    from linkages_sim.game import moran, replicator
+
+    try:
+        t = _tournament(strategies, turns, repetitions, prob_end, noise, seed, payoffs)
+        payoff_table = t.play()
+        if method == "moran":
+            frame = moran(payoff_table, population=population, generations=generations,
+                          seed=t.seed, selection=selection, mutation=mutation)  # fmt: skip
+        else:
+            frame = replicator(payoff_table, generations=generations)
+    except ValueError as err:
+        raise fail(str(err)) from None
+    final = frame[frame["generation"] == frame["generation"].max()].sort_values(
+        "share", ascending=False
+    )
+    record = {
+        "strategies": payoff_table.labels,
+        "method": method,
+        "generations": generations,
+        "population": frame.attrs.get("population"),
+        "selection": selection,
+        "mutation": mutation,
+        "turns": t.turns,
+        "prob_end": t.prob_end,
+        "repetitions": t.repetitions,
+        "noise": t.noise,
+        "seed": t.seed,
+        "payoffs": t.game.as_dict(),
+        "fixation": frame.attrs.get("fixation"),
+        "final_shares": {str(r.strategy): float(r.share) for r in final.itertuples()},
+        "shares": {
+            s: g.sort_values("generation")["share"].round(6).tolist()
+            for s, g in frame.groupby("strategy", observed=False)
+        },
+    }
+    from linkages_sim.plots.game_figures import evolution_figure
+
+    length = f"{t.turns} turns" if t.prob_end is None else (
+        f"prob_end {t.prob_end:g} (w = {1 - t.prob_end:g})")  # fmt: skip
+    kind = f"Moran process, population {record['population']}" if method == "moran" else (
+        "Replicator dynamics")  # fmt: skip
+    title = f"{kind}: {length}, noise {noise:g}, seed {t.seed}"
+    deliver(json_out, record, lambda: _print_shares(record, int(frame["generation"].max())),
+            plot, lambda path: evolution_figure(frame, title, path))  # fmt: skip
+
+
+def _print_shares(record: dict, last: int) -> None:
+    from rich.table import Table
+
+    table = Table(
+        "strategy",
+        f"share at generation {last}",
+        title=f"{record['method']}: seed {record['seed']}",
+    )
+    for name, share in record["final_shares"].items():
+        if share > 0:
+            table.add_row(name, f"{share:.1%}")
+    if record["fixation"]:
+        table.caption = f"{record['fixation']} took over the whole population"
+    console.print(table)
+
+
+@app.command()
+def play(
+    opponent: Annotated[
+        str,
+        typer.Option(
+            help="The computer's strategy, or 'hidden' for a random one revealed at the end."
+        ),
+    ] = "hidden",
+    turns: Annotated[int, typer.Option(help="Rounds to play.")] = 10,
+    noise: Noise = 0.0,
+    seed: Seed = None,
+    payoffs: Payoffs = "5,3,1,0",
+) -> None:
+    """Play the prisoner's dilemma against the computer: type C or D each round.
+
+    Moves can also be piped in, e.g. `echo "C C D C" | linkages play --turns 4`.
+    """
+    from linkages_sim.game import Game
+    from linkages_sim.game.session import PlaySession, parse_moves
+
+    try:
+        session = PlaySession(
+            opponent, turns=turns, noise=noise, game=Game.parse(payoffs), seed=seed
+        )
+    except ValueError as err:
+        raise fail(str(err)) from None
+    if sys.stdin.isatty():
+        moves = None
+    else:
+        try:
+            moves = parse_moves(sys.stdin.read())
+        except ValueError as err:
+            raise fail(f"standard input: {err}") from None
+        if len(moves) < turns:
+            raise fail(f"standard input: {turns} moves needed, got {len(moves)}")
+        if len(moves) > turns:
+            say_error(
+                f"standard input: {len(moves) - turns} moves beyond round {turns} ignored",
+                prefix="note",
+            )
+    g = session.game
+    console.print(
+        f"[bold]Prisoner's dilemma[/], {turns} rounds against "
+        f"[bold]{session.opponent_label}[/]. Payoffs: both C {g.R:g} each; both D "
+        f"{g.P:g} each; D against C {g.T:g} for the defector, {g.S:g} for the other.",
+        highlight=False,
+    )
+    for k in range(turns):
+        move = moves[k] if moves is not None else _ask(k + 1, turns)
+        r = session.respond(move)
+        noise_note = "  [yellow](noise flipped a move)[/]" if r.flipped else ""
+        console.print(
+            f"round {r.number:>2}: you {r.you}  opponent {r.opponent}   "
+            f"+{r.your_payoff:g} / +{r.opponent_payoff:g}   "
+            f"total you {r.your_total:g}, opponent {r.opponent_total:g}{noise_note}",
+            highlight=False,
+        )
+    _print_reveal(session)
+
+
+def _ask(number: int, turns: int) -> str:
+    from rich.text import Text
+
+    from linkages_sim.game.session import parse_moves
+
+    while True:
+        try:
+            answer = console.input(Text(f"round {number}/{turns} - your move [C/D]: "))
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            say_error("game stopped before the last round")
+            raise typer.Exit(130) from None
+        try:
+            moves = parse_moves(answer)
+        except ValueError:
+            moves = []
+        if len(moves) == 1:
+            return moves[0]
+        console.print("  please type C (cooperate) or D (defect)")
+
+
+def _print_reveal(session) -> None:
+    from rich.table import Table
+
+    last = session.rounds[-1]
+    console.print(
+        f"\nYou scored {last.your_total:g}; the opponent scored "
+        f"{last.opponent_total:g}. The opponent was [bold]{session.player.label}[/]: "
+        f"{session.player.strategy.description}",
+        highlight=False,
+    )
+    table = Table(
+        "strategy",
+        "its score",
+        "opponent's score",
+        title=f"What each strategy would have scored against {session.player.label}",
+    )
+    for row in session.what_if().itertuples():
+        style = "bold" if row.strategy == "you" else None
+        table.add_row(row.strategy, f"{row.score:g}", f"{row.opponent_score:g}", style=style)
+    table.caption = f"same {session.turns} rounds, noise and seed ({session.seed})"
+    console.print(table)
+
+
+@app.command()
+def strategies() -> None:
+    """List the strategies that contract parties (and workshop players) can use."""
+    from rich.table import Table
+
+    from linkages_sim.game.strategies import STRATEGIES
+
+    t = Table("name", "description", "memory", "stochastic")
+    for name, cls in STRATEGIES.items():
+        memory = cls.classifier.get("memory_depth")
+        t.add_row(
+            name, cls.description, str(memory), "yes" if cls.classifier.get("stochastic") else "no"
+        )
+    console.print(t)

@@ -1,0 +1,475 @@
+"""The market model: one Mesa model whose `step` is one period (docs/model.md, section 3).
+
+    relationship round -> operations -> acquisition funnel -> choice and experience
+    -> complaints and churn -> accounting -> brand, reputation -> record
+
+Firms are Mesa agents (`firms.py`), customers are arrays owned by segment agents
+(`segments.py`), per-customer work runs in numba kernels (`kernels/`), and every money flow is a
+ledger transfer (`ledger.py`). Mesa's `steps` is the clock: the period being played is
+`steps - 1`. Random numbers come from keyed streams (`linkages_sim.rng`); Mesa's own generator
+is derived from them and only shuffles the order in which independent agents act, which no
+result depends on (a test runs the same market under two Mesa seeds).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from linkages_sim.config.loading import revalidate
+from linkages_sim.config.schema import Scenario
+from linkages_sim.game.strategies import C, D
+from linkages_sim.market.clauses import ContractLevers, measure_clauses
+from linkages_sim.market.firms import Distributor, Store, Supplier
+from linkages_sim.market.interventions import Effects
+from linkages_sim.market.kernels import codes
+from linkages_sim.market.ledger import CUSTOMERS, OUTSIDE, Account, ConservationError, Kind, Ledger
+from linkages_sim.market.offers import Offers
+from linkages_sim.market.recording import MetricsRecorder, PeriodOutcome
+from linkages_sim.market.relationships import Relationship
+from linkages_sim.market.segments import CustomerSegment, Tally
+from linkages_sim.rng import Purpose, Streams, check_seed
+
+
+@dataclass(frozen=True)
+class OfferSlot:
+    """The fixed identity of an offer: which store carries which supplier, under which contract."""
+
+    store: int
+    supplier: int
+    distributor: int
+    contract: int
+
+
+class MarketModel(mesa.Model):
+    """Suppliers, distributors, stores and customer segments playing one market."""
+
+    def __init__(
+        self, scenario: Scenario, seed: int | None = None, structure_seed: int | None = None
+    ) -> None:
+        """Build the market of `scenario` (validated again as a whole: an edited object gets
+        the same one-line `ScenarioError` as a file). `seed` drives every random draw;
+        `structure_seed`, when given, drives only the market's layout (homes, initial
+        customers), so replications can share it."""
+        scenario = revalidate(scenario, source="MarketModel")
+        seed = scenario.seed if seed is None else check_seed(seed)
+        streams = Streams(seed, structure_seed)
+        super().__init__(rng=streams.generator(Purpose.MESA))
+        self.spec = scenario
+        self.seed = seed
+        self.streams = streams
+        self.ledger = Ledger()
+        self.ledger.open(Account(CUSTOMERS))
+        self.ledger.open(Account(OUTSIDE))
+
+        led = self.ledger
+        self.suppliers = [Supplier(self, s, i, led) for i, s in enumerate(scenario.suppliers)]
+        self.distributors = [
+            Distributor(self, d, i, led) for i, d in enumerate(scenario.distributors)
+        ]
+        by_id = {d.name: d for d in self.distributors}
+        self.stores = [
+            Store(self, s, i, by_id[s.distributor]) for i, s in enumerate(scenario.all_stores)
+        ]
+        s_index, d_index = scenario.supplier_index(), scenario.distributor_index()
+        self.relationships = [
+            Relationship.from_contract(
+                c, k, s_index[c.supplier], d_index[c.distributor],
+                scenario.suppliers[s_index[c.supplier]].wholesale_price,
+            )
+            for k, c in enumerate(scenario.contracts)
+        ]  # fmt: skip
+        self.penalties_paid = np.zeros((len(self.relationships), 2))  # this period: by s, by d
+        self.effects = Effects(
+            scenario.interventions, self.suppliers, self.distributors, self.stores,
+            self.relationships, self.ledger,
+        )  # fmt: skip
+        self.slots = [
+            OfferSlot(store.index, r.supplier, r.distributor, k)
+            for store in self.stores
+            for k, r in enumerate(self.relationships)
+            if r.distributor == store.distributor.index
+        ]
+        self.slot_ids = {field: np.array([getattr(o, field) for o in self.slots], dtype=np.int64)
+                         for field in ("store", "supplier", "distributor", "contract")}  # fmt: skip
+        self.customer_weight = scenario.market_size / scenario.customers
+        store_x = np.array([st.spec.location.x for st in self.stores])
+        store_y = np.array([st.spec.location.y for st in self.stores])
+        self.segments = [
+            CustomerSegment(self, spec, i, size, streams, scenario.map, store_x, store_y)
+            for i, (spec, size) in enumerate(
+                zip(scenario.segments, _split(scenario.customers, scenario.segments), strict=True)
+            )
+        ]
+        self.agents_by_type[Store].do("operate", scenario.market)
+        self.perceived_quality: np.ndarray | None = None  # per slot, set by the first build
+        self.perceived_service: np.ndarray | None = None  # per slot
+        self.offers = self._build_offers()
+        for segment in self.segments:
+            segment.initialise(self.offers, scenario.market.reference_price)
+        self.units = np.zeros(len(self.offers))
+        self.recorder = MetricsRecorder(
+            self.suppliers, self.distributors, self.stores, self.relationships, self.ledger
+        )
+
+    @property
+    def periods_done(self) -> int:
+        """Periods played so far (Mesa's `steps`)."""
+        return self.steps
+
+    # --- one period ---------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """One period, in the order of docs/model.md section 3."""
+        p = self.steps - 1  # Mesa counts the step before calling it
+        market = self.spec.market
+        self.ledger.start_period()
+        self.effects.update(p)
+        self.relationship_round(p)
+        self.operations(p)
+        self.acquisition(p)
+        segments = self.agents_by_type[CustomerSegment]
+        segments.shuffle_do("shop", p, self.offers, market, self.spec.funnel)
+        recovery = np.array([s.recovery_rate for s in self.stores])
+        segments.shuffle_do("after_sales", p, recovery, market)
+        tallies = [segment.tally(self.offers) for segment in self.segments]  # in segment order
+        tally = _combine(tallies)
+        self.units = self._units_sold(tallies)
+        self.accounting(p, tally)
+        self.update_brand_and_reputation(tally)
+        self.measure_compliance(p)
+        self.check_conservation(p, tally)
+        self.reconcile(p)
+        self.recorder.record(PeriodOutcome(p, tally, self.offers, self.units,
+                                           self.penalties_paid, self.customer_weight))  # fmt: skip
+        if self.steps >= self.spec.periods:
+            self.running = False
+
+    def run(self, periods: int | None = None, progress=None) -> None:
+        """Run `periods` periods (default: the scenario's); call `progress(periods_done)` after
+        each."""
+        for _ in range(self.spec.periods if periods is None else periods):
+            self.step()
+            if progress is not None:
+                progress(self.steps)
+
+    def relationship_round(self, period: int) -> None:
+        """Broken contracts whose cooldown is over start afresh; contracts due for renewal
+        renegotiate the wholesale price; contracts due for review read each other's clauses,
+        pay SLA penalties, update trust, maybe break, and choose (docs/model.md 3.1)."""
+        self.penalties_paid[:] = 0.0
+        for k, r in enumerate(self.relationships):
+            supplier = self.suppliers[r.supplier].account.name
+            distributor = self.distributors[r.distributor].account.name
+            if r.due_for_recontract(period):
+                r.restart()
+                r.recontracts.append(period)
+                self.ledger.transfer(period, distributor, OUTSIDE, Kind.SWITCHING,
+                                     r.spec.switching_cost)  # fmt: skip
+            r.renegotiate(period)
+            if not r.is_review(period):
+                continue
+            r.penalty_override = (
+                None if np.isnan(self.effects.penalty[k]) else float(self.effects.penalty[k])
+            )
+            for penalty in r.review(period, self.streams):
+                payer, payee = (
+                    (supplier, distributor) if penalty.payer == "supplier"
+                    else (distributor, supplier)
+                )  # fmt: skip
+                self.ledger.transfer(period, payer, payee, Kind.SLA_PENALTY, penalty.amount)
+                self.penalties_paid[k, int(penalty.payer == "distributor")] += penalty.amount
+            if not r.active:
+                self.ledger.transfer(period, distributor, OUTSIDE, Kind.SWITCHING,
+                                     r.spec.switching_cost)  # fmt: skip
+
+    def measure_compliance(self, period: int) -> None:
+        """Measure every active contract's clauses on this period's levers."""
+        for r in self.relationships:
+            if r.active:
+                r.compliance = measure_clauses(r.spec.clauses, self.contract_levers(period, r))
+
+    def contract_levers(self, period: int, r: Relationship) -> ContractLevers:
+        """What contract `r`'s clauses are measured on this period."""
+        mine = self.offers.contract == r.index
+        stores = self.distributors[r.distributor].stores
+        return ContractLevers(
+            period=period,
+            quality=self.offers.quality[mine],
+            fill=self.offers.fill[mine],
+            price=self.offers.price[mine],
+            rrp=self.suppliers[r.supplier].spec.rrp,
+            last_launch=self.suppliers[r.supplier].last_launch,
+            store_service=np.array([s.service for s in stores]),
+            store_training=np.array([s.training for s in stores]),
+            store_greeting_s=np.array([s.greeting_time_s for s in stores], dtype=float),
+            shares_data=self.shares_data(r),
+        )
+
+    def operations(self, period: int) -> None:
+        """Actions become levers: prices, service and training spend, quality, new products,
+        data sharing (docs/model.md 3.2)."""
+        market = self.spec.market
+        for d in self.distributors:
+            d.defect_share = _defect_share(
+                [r.distributor_action for r in self._active(distributor=d.index)]
+            )
+        self.agents_by_type[Store].shuffle_do("operate", market)
+        for s in self.suppliers:  # in order: launches are booked in the ledger
+            live = self._active(supplier=s.index)
+            if s.develop_products(period, any(r.supplier_action == C for r in live), market):
+                s.last_launch = period
+                self.ledger.transfer(
+                    period, s.account.name, OUTSIDE, Kind.NEW_PRODUCT, s.spec.new_product_cost
+                )
+            if live:
+                shared = [self.shares_data(r) for r in live]
+                s.learn_from_data(sum(shared) / len(shared), market)
+        self.offers = self._build_offers()
+
+    def acquisition(self, period: int) -> None:
+        """Marketing reach and the retail experience move prospects and lapsed customers
+        through the funnel; lapsed customers respond less (docs/model.md 3.3)."""
+        funnel, market_size = self.spec.funnel, self.spec.market_size
+        contacts = sum(d.spec.marketing_per_period for d in self.distributors)
+        contacts /= funnel.cost_per_contact
+        o = self.offers
+        live_stores = np.unique(o.store[o.open])
+        if live_stores.size:
+            appeal = np.mean([(self.stores[k].spec.layout + self.stores[k].reputation) / 2
+                              for k in live_stores])  # fmt: skip
+            training = np.mean([self.stores[k].training for k in live_stores])
+            quality = float(np.mean(o.quality[o.open]))
+        else:
+            appeal = training = quality = 0.0
+        p = np.array(
+            [
+                1.0 - math.exp(-contacts / market_size),
+                funnel.interest * (0.5 + appeal),
+                funnel.desire * (0.5 + quality),
+                funnel.conviction * (0.5 + training),
+            ]
+        ).clip(0.0, 1.0)
+        self.agents_by_type[CustomerSegment].shuffle_do(
+            lambda segment: segment.advance_funnel(
+                period, p, p * segment.spec.winback_responsiveness
+            )
+        )
+
+    def accounting(self, period: int, tally: Tally) -> None:
+        """Book every flow of the period as a ledger transfer (docs/model.md 3.7)."""
+        o, led = self.offers, self.ledger
+        units = self.units
+        for d in self.distributors:
+            mine = o.distributor == d.index
+            led.transfer(period, CUSTOMERS, d.account.name, Kind.RETAIL_SALES,
+                         float(np.sum(units[mine] * o.price[mine])))  # fmt: skip
+            for s in self.suppliers:
+                pair = mine & (o.supplier == s.index)
+                led.transfer(period, d.account.name, s.account.name, Kind.WHOLESALE,
+                             float(np.sum(units[pair] * o.wholesale_price[pair])))  # fmt: skip
+            open_stores = [st for st in d.stores if not st.closed]
+            n_stores = len(open_stores)
+            led.transfer(period, d.account.name, OUTSIDE, Kind.MARKETING,
+                         d.spec.marketing_per_period)  # fmt: skip
+            led.transfer(period, d.account.name, OUTSIDE, Kind.SERVICE,
+                         n_stores * d.service_spend_per_store)  # fmt: skip
+            led.transfer(period, d.account.name, OUTSIDE, Kind.TRAINING,
+                         n_stores * d.training_spend_per_store)  # fmt: skip
+            led.transfer(period, d.account.name, OUTSIDE, Kind.OCCUPANCY,
+                         sum(st.spec.occupancy_cost for st in open_stores))  # fmt: skip
+            sharing = [r for r in self._active(distributor=d.index) if self.shares_data(r)]
+            led.transfer(period, d.account.name, OUTSIDE, Kind.DATA_SHARING,
+                         len(sharing) * d.spec.data_sharing_cost)  # fmt: skip
+        for r in self.relationships:
+            mine = o.contract == r.index
+            r.record_trade(float(units[mine].sum()), float(np.sum(units[mine] * o.price[mine])),
+                           float(np.sum(units[mine] * o.unit_cost[mine])))  # fmt: skip
+        for s in self.suppliers:
+            mine = o.supplier == s.index
+            led.transfer(period, s.account.name, OUTSIDE, Kind.PRODUCTION,
+                         float(np.sum(units[mine] * o.unit_cost[mine])))  # fmt: skip
+            led.transfer(period, s.account.name, OUTSIDE, Kind.FIXED_COST, s.spec.fixed_cost)
+
+    def update_brand_and_reputation(self, tally: Tally) -> None:
+        """Brand equity follows buyers' satisfaction and price consistency; store reputation
+        follows its customers' satisfaction (word of mouth) (docs/model.md 3.8)."""
+        o, market = self.offers, self.spec.market
+        units = self.units
+        for s in self.suppliers:
+            mine = o.supplier == s.index
+            buyers = tally.buyers[mine].sum()
+            sold = units[mine].sum()
+            mean_sat = tally.satisfaction_of_buyers[mine].sum() / buyers if buyers else 0.0
+            off_band = units[mine & ~o.in_band].sum() / sold if sold else 0.0
+            s.update_brand(mean_sat, off_band, bool(buyers), market)
+        for store in self.stores:
+            k = store.index
+            active = tally.active_end[k]
+            mean_sat = tally.satisfaction_active[k] / active if active else 0.0
+            store.update_reputation(mean_sat, bool(active), market.reputation_adjustment)
+
+    # --- checks -------------------------------------------------------------------------------
+
+    def check_conservation(self, period: int, tally: Tally) -> None:
+        """Customers and money are conserved (raise ConservationError otherwise)."""
+        if int(tally.counts.sum()) != self.spec.customers:
+            raise ConservationError(
+                f"period {period}: customer states sum to {int(tally.counts.sum())}, "
+                f"not {self.spec.customers}"
+            )
+        self.ledger.check_period(scale=sum(abs(a.cash) for a in self.ledger.accounts.values()))
+
+    def reconcile(self, period: int) -> None:
+        """Reconcile the ledger with the customers, independently of how it was booked.
+
+        From the customer arrays alone (each buyer's offer, the segment's basket and the
+        customer weight) recompute the units bought per offer, then compare, per distributor,
+        what those buyers paid with its retail flow; per supplier, the units' production cost
+        with its production flow; and per distributor and supplier, the units at the wholesale
+        price with the wholesale flow. Raises ConservationError naming the first mismatch.
+        """
+        bought = np.zeros(len(self.offers))
+        for segment in self.segments:
+            sold = (segment.outcome == codes.BOUGHT) | (segment.outcome == codes.BOUGHT_NEW)
+            sold |= segment.outcome == codes.BOUGHT_WON_BACK
+            counts = np.bincount(segment.choice[sold], minlength=len(self.offers))
+            bought += counts * segment.spec.units_per_purchase
+        bought *= self.customer_weight
+        o, led = self.offers, self.ledger
+        checks = []
+        for d in self.distributors:
+            mine = o.distributor == d.index
+            checks.append((f"retail sales of {d.account.name}",
+                           float(np.sum(bought[mine] * o.price[mine])),
+                           led.paid(payee=d.account.name, kind=Kind.RETAIL_SALES)))  # fmt: skip
+            for s in self.suppliers:
+                pair = mine & (o.supplier == s.index)
+                checks.append((f"wholesale from {d.account.name} to {s.account.name}",
+                               float(np.sum(bought[pair] * o.wholesale_price[pair])),
+                               led.paid(payer=d.account.name, payee=s.account.name,
+                                        kind=Kind.WHOLESALE)))  # fmt: skip
+        for s in self.suppliers:
+            mine = o.supplier == s.index
+            checks.append((f"production of {s.account.name}",
+                           float(np.sum(bought[mine] * o.unit_cost[mine])),
+                           led.paid(payer=s.account.name, kind=Kind.PRODUCTION)))  # fmt: skip
+        for what, from_customers, booked in checks:
+            if not math.isclose(from_customers, booked, rel_tol=1e-9, abs_tol=1e-6):
+                raise ConservationError(
+                    f"period {period}: {what}: {booked!r} booked in the ledger, "
+                    f"{from_customers!r} from the customers' purchases"
+                )
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    @property
+    def customer_spend(self) -> float:
+        """What customers paid this period, computed from the customer side of each sale."""
+        return float(np.sum(self.units * self.offers.price))
+
+    def _units_sold(self, tallies: list[Tally]) -> np.ndarray:
+        """Units sold per offer in the real market (purchases x basket x customer weight)."""
+        units = np.zeros(len(self.offers))
+        for segment, t in zip(self.segments, tallies, strict=True):
+            units += t.buyers * segment.spec.units_per_purchase
+        return units * self.customer_weight
+
+    def shares_data(self, r: Relationship) -> bool:
+        """Whether the contract's distributor shares buying-habit data with its supplier."""
+        agreed = bool(self.effects.shares_data[r.distributor, r.supplier])
+        return self.distributors[r.distributor].shares_data_for(r.distributor_action, agreed)
+
+    def _active(self, supplier: int | None = None, distributor: int | None = None):
+        return [
+            r
+            for r in self.relationships
+            if r.active
+            and (supplier is None or r.supplier == supplier)
+            and (distributor is None or r.distributor == distributor)
+        ]
+
+    def _build_offers(self) -> Offers:
+        """The period's offer table: each contract's terms and each store's levers, computed
+        once per contract and per store and spread over the offers (store x supplier pairs)."""
+        market = self.spec.market
+        ids = self.slot_ids
+        terms = []  # per contract: what the supplier delivers and the distributor charges
+        for r in self.relationships:
+            s, d = self.suppliers[r.supplier], self.distributors[r.distributor]
+            price = d.price_for(r.distributor_action, s.spec.rrp,
+                                self.effects.promotion[r.distributor, r.supplier])  # fmt: skip
+            terms.append((
+                price, r.wholesale_price, s.unit_cost_for(r.supplier_action),
+                s.quality_for(r.supplier_action, market), s.fill_rate_for(r.supplier_action),
+                s.brand_equity, abs(price / s.spec.rrp - 1.0) <= r.spec.price_band + 1e-12,
+                r.active and not self.effects.delisted[r.distributor, r.supplier],
+            ))  # fmt: skip
+        levers = [(st.spec.location.x, st.spec.location.y, st.close_rate, st.service,
+                   st.spec.layout, st.reputation, not st.closed) for st in self.stores]  # fmt: skip
+        price, wholesale, unit_cost, quality, fill, brand, in_band, trades = _spread(
+            terms, ids["contract"])
+        x, y, close, service, layout, reputation, store_open = _spread(levers, ids["store"])
+        self._perceive(quality, service)
+        return Offers(
+            ids["store"], ids["supplier"], ids["distributor"], ids["contract"], x, y, price,
+            wholesale, unit_cost, quality, fill, close, service, layout, reputation, brand,
+            self.perceived_quality.copy(), self.perceived_service.copy(), in_band,
+            trades & store_open,
+        )  # fmt: skip
+
+    def _perceive(self, quality: np.ndarray, service: np.ndarray) -> None:
+        """Move what customers expect of each offer toward what it delivers (exponential
+        learning); start from the delivered levels."""
+        if self.perceived_quality is None:
+            self.perceived_quality, self.perceived_service = quality.copy(), service.copy()
+            return
+        rate = self.spec.market.perception_adjustment
+        self.perceived_quality += rate * (quality - self.perceived_quality)
+        self.perceived_service += rate * (service - self.perceived_service)
+
+    # --- outputs ------------------------------------------------------------------------------
+
+    def timeseries(self) -> pd.DataFrame:
+        """The tidy long table: period, level, id, metric, value."""
+        return self.recorder.long()
+
+    def customer_sample(self, n: int = 1_000) -> pd.DataFrame:
+        """A random sample of individual customers across segments, proportional to size."""
+        rng = self.streams.generator(Purpose.SAMPLE, self.steps, 0)
+        parts = [
+            seg.sample(max(1, round(n * seg.size / self.spec.customers)), rng)
+            for seg in self.segments
+        ]
+        return pd.concat(parts, ignore_index=True)
+
+
+def _defect_share(actions: list[str]) -> float:
+    """Share of a distributor's active relationships in which it defects."""
+    return sum(a == D for a in actions) / len(actions) if actions else 0.0
+
+
+def _combine(tallies: list[Tally]) -> Tally:
+    """Sum segment tallies field by field."""
+    names = Tally.__dataclass_fields__
+    return Tally(**{name: sum(getattr(t, name) for t in tallies) for name in names})
+
+
+def _split(total: int, segments) -> list[int]:
+    """Split `total` customers by segment shares, largest remainders first (sums exactly)."""
+    raw = [total * s.share for s in segments]
+    sizes = [math.floor(r) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: raw[i] - sizes[i], reverse=True)
+    for i in order[: total - sum(sizes)]:
+        sizes[i] += 1
+    return sizes
+
+
+def _spread(rows: list[tuple], index: np.ndarray) -> list[np.ndarray]:
+    """Columns of per-firm rows (floats or bools; a scenario has at least one contract and one
+    store), one value per offer: row `index[j]`."""
+    return [np.asarray(column)[index] for column in zip(*rows, strict=True)]

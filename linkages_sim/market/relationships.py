@@ -1,0 +1,194 @@
+"""Supplier-distributor relationships as a repeated game (model.md §3.1, §4; seed slides 8-13).
+
+At every review each party checks the other's clauses (each reading wrong with the contract's
+monitoring error, the noise of the iterated prisoner's dilemma): expectations are met when every
+clause was read as met; without clauses a party reads the other's action itself. Each clause
+read as breached costs the breaching party its SLA penalty, paid to the other. Trust rises slowly
+when expectations are met and falls fast when they are not; when the distributor's trust in the
+supplier falls below the contract's threshold the relationship breaks: the distributor's stores
+drop the brand (model.md §3.8), and after the cooldown a new contract may start afresh. Each party
+then chooses its next action from its strategy and the record of what it has seen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from linkages_sim.config.schema import Clause, Contract
+from linkages_sim.game.strategies import C, D, Strategy, flip, make_strategy, update_trust
+from linkages_sim.market.bargaining import nash_wholesale_price
+from linkages_sim.rng import Purpose, Streams
+
+SUPPLIER, DISTRIBUTOR = 0, 1
+"""A party's place in stream keys."""
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """An SLA penalty due after a review: `payer` ("supplier" or "distributor") owes `amount`."""
+
+    payer: str
+    clause: str
+    amount: float
+
+
+@dataclass
+class Relationship:
+    """The live state of one contract."""
+
+    spec: Contract
+    index: int  # position among the model's contracts
+    supplier: int  # index of the supplier
+    distributor: int  # index of the distributor
+    supplier_strategy: Strategy
+    distributor_strategy: Strategy
+    wholesale_price: float
+    supplier_action: str = C
+    distributor_action: str = C
+    supplier_moves: list[str] = field(default_factory=list)  # what the supplier did
+    distributor_moves: list[str] = field(default_factory=list)
+    seen_by_supplier: list[str] = field(default_factory=list)  # distributor's record, as read
+    seen_by_distributor: list[str] = field(default_factory=list)
+    supplier_trust: float = 0.0  # supplier's trust in the distributor
+    distributor_trust: float = 0.0
+    active: bool = True
+    broke_at: int | None = None
+    breaks: list[int] = field(default_factory=list)
+    recontracts: list[int] = field(default_factory=list)
+    compliance: dict[str, tuple[float, bool]] = field(default_factory=dict)
+    """Each clause's latest measurement (value, met), updated every period by the model."""
+    renegotiations: list[tuple[int, float, float | None]] = field(default_factory=list)
+    """(period, price before, agreed price or None when no agreement)."""
+    breaches_read: dict[str, int] = field(
+        default_factory=lambda: {"supplier": 0, "distributor": 0}
+    )
+    """Clauses of each party read as breached at reviews, over the whole run."""
+    window: np.ndarray = field(default_factory=lambda: np.zeros(4))
+    penalty_override: float | None = None
+    """An SLA penalty set by an intervention for every clause (None: the clauses' own)."""
+    """Since the last renewal: periods, units, retail revenue, production cost."""
+
+    @classmethod
+    def from_contract(
+        cls, spec: Contract, index: int, supplier: int, distributor: int, wholesale_price: float
+    ) -> Relationship:
+        r = cls(
+            spec=spec,
+            index=index,
+            supplier=supplier,
+            distributor=distributor,
+            supplier_strategy=make_strategy(spec.supplier_strategy),
+            distributor_strategy=make_strategy(spec.distributor_strategy),
+            wholesale_price=spec.wholesale_price or wholesale_price,
+        )
+        r.restart()
+        return r
+
+    @property
+    def key(self) -> str:
+        return self.spec.key
+
+    @property
+    def mutual_cooperation(self) -> bool:
+        return self.active and self.supplier_action == C and self.distributor_action == C
+
+    def restart(self) -> None:
+        """A fresh contract: full histories cleared, opening trust, both sides cooperating."""
+        self.supplier_moves.clear()
+        self.distributor_moves.clear()
+        self.seen_by_supplier.clear()
+        self.seen_by_distributor.clear()
+        self.supplier_trust = self.distributor_trust = self.spec.trust.initial
+        self.supplier_action = self.distributor_action = C
+        self.active = True
+
+    def is_review(self, period: int) -> bool:
+        return self.active and period % self.spec.review_every == 0
+
+    def due_for_recontract(self, period: int) -> bool:
+        wait = self.spec.recontract_after
+        return not self.active and wait is not None and period - self.breaks[-1] >= wait
+
+    def review(self, period: int, streams: Streams) -> list[Penalty]:
+        """Read the other's compliance, charge penalties, update trust, maybe break, then choose
+        the next actions. Returns the penalties due.
+
+        Each party's readings and each party's strategy draw from their own streams (keyed by
+        period, contract and party), as in `game.Match`: changing one party's strategy or
+        clauses never shifts the other's random numbers."""
+        penalties: list[Penalty] = []
+        if self.supplier_moves:
+            met_d = self._read(self.spec.distributor_clauses, self.distributor_action,
+                               self._misread(streams, period, DISTRIBUTOR,
+                                             len(self.spec.distributor_clauses)),
+                               "distributor", penalties)  # fmt: skip
+            met_s = self._read(self.spec.supplier_clauses, self.supplier_action,
+                               self._misread(streams, period, SUPPLIER,
+                                             len(self.spec.supplier_clauses)),
+                               "supplier", penalties)  # fmt: skip
+            self.seen_by_supplier.append(C if met_d else D)
+            self.seen_by_distributor.append(C if met_s else D)
+            t = self.spec.trust
+            self.supplier_trust = update_trust(self.supplier_trust, met_d, t.gain, t.loss)
+            self.distributor_trust = update_trust(self.distributor_trust, met_s, t.gain, t.loss)
+            if self.distributor_trust < t.break_below:
+                self.active = False
+                self.broke_at = period
+                self.breaks.append(period)
+                return penalties
+        self.supplier_action = self.supplier_strategy.play(
+            self.supplier_moves, self.seen_by_supplier,
+            streams.generator(Purpose.STRATEGY, period, self.index, SUPPLIER),
+        )  # fmt: skip
+        self.distributor_action = self.distributor_strategy.play(
+            self.distributor_moves, self.seen_by_distributor,
+            streams.generator(Purpose.STRATEGY, period, self.index, DISTRIBUTOR),
+        )  # fmt: skip
+        self.supplier_moves.append(self.supplier_action)
+        self.distributor_moves.append(self.distributor_action)
+        return penalties
+
+    def _misread(self, streams: Streams, period: int, party: int, clauses: int) -> np.ndarray:
+        """Which of a party's clause readings are wrong this review (one reading of its action
+        when the contract has no clauses for it)."""
+        rng = streams.generator(Purpose.MONITORING, period, self.index, party)
+        return rng.random(max(1, clauses)) < self.spec.monitoring_error
+
+    def _read(
+        self, clauses: list[Clause], action: str, misread: np.ndarray, party: str,
+        penalties: list[Penalty],
+    ) -> bool:  # fmt: skip
+        """Whether `party` is seen to meet expectations; appends a penalty per breach read."""
+        if not clauses:
+            return (flip(action) if misread[0] else action) == C
+        met_all = True
+        for clause, wrong in zip(clauses, misread, strict=True):
+            met = self.compliance[clause.name][1] != bool(wrong)
+            if not met:
+                met_all = False
+                self.breaches_read[party] += 1
+                amount = clause.penalty if self.penalty_override is None else self.penalty_override
+                if amount > 0:
+                    penalties.append(Penalty(party, clause.name, amount))
+        return met_all
+
+    def record_trade(self, units: float, revenue: float, cost: float) -> None:
+        self.window += (1.0, units, revenue, cost)
+
+    def renegotiate(self, period: int) -> None:
+        """At renewal, set the wholesale price by Nash bargaining on the window's averages."""
+        terms = self.spec.renegotiation
+        if terms is None or not self.active or period == 0 or period % terms.every:
+            return
+        periods, units, revenue, cost = self.window
+        self.window[:] = 0.0
+        if periods == 0 or units <= 0:
+            self.renegotiations.append((period, self.wholesale_price, None))
+            return
+        q = units / periods
+        agreed = nash_wholesale_price(terms, q, revenue / units, cost / units)
+        self.renegotiations.append((period, self.wholesale_price, agreed))
+        if agreed is not None:
+            self.wholesale_price = agreed

@@ -1,0 +1,65 @@
+"""Strategies stated as move tables (in the manner of Axelrod-Python's versus tests)."""
+
+import numpy as np
+import pytest
+
+from linkages_sim.game.strategies import STRATEGIES, GenerousTitForTat, make_strategy
+
+
+def play(a: str, b: str, turns: int, seed: int = 0) -> tuple[str, str]:
+    sa, sb = make_strategy(a), make_strategy(b)
+    rng = np.random.default_rng(seed)
+    ha: list[str] = []
+    hb: list[str] = []
+    for _ in range(turns):
+        ma, mb = sa.play(ha, hb, rng), sb.play(hb, ha, rng)
+        ha.append(ma)
+        hb.append(mb)
+    return "".join(ha), "".join(hb)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "moves_a", "moves_b"),
+    [
+        ("tft", "all-d", "CDDDD", "DDDDD"),
+        ("tft", "stft", "CDCDCD", "DCDCDC"),
+        ("grim", "alternator", "CCDDDD", "CDCDCD"),
+        ("wsls", "all-d", "CDCDCD", "DDDDDD"),
+        ("wsls", "all-c", "CCCC", "CCCC"),
+        ("tf2t", "all-d", "CCDDD", "DDDDD"),
+        ("tf2t", "alternator", "CCCCCC", "CDCDCD"),
+        ("majority", "alternator", "CCCCCC", "CDCDCD"),
+        ("majority", "all-d", "CDDD", "DDDD"),
+        ("stft", "all-c", "DCCC", "CCCC"),
+        ("trust", "all-d", "CDDDD", "DDDDD"),
+        ("trust", "all-c", "CCCC", "CCCC"),
+    ],
+)
+def test_deterministic_move_tables(a, b, moves_a, moves_b):
+    assert play(a, b, len(moves_a)) == (moves_a, moves_b)
+
+
+def test_every_strategy_has_name_description_classifier():
+    assert len(STRATEGIES) >= 13
+    for name, cls in STRATEGIES.items():
+        assert cls.name == name
+        assert cls.description
+        assert "memory_depth" in cls.classifier and "stochastic" in cls.classifier
+
+
+def test_gtft_forgiveness_from_payoffs():
+    # Nowak & Sigmund: min(1 - (T-R)/(R-S), (R-P)/(T-P)) = min(1/3, 1/2) for 5, 3, 1, 0
+    assert GenerousTitForTat().p == pytest.approx(1 / 3)
+    assert GenerousTitForTat(p=0.1).p == 0.1
+
+
+def test_gtft_forgives_at_its_rate():
+    moves, _ = play("gtft", "all-d", 20_001, seed=3)
+    rate = moves[1:].count("C") / 20_000
+    se = (1 / 3 * 2 / 3 / 20_000) ** 0.5
+    assert abs(rate - 1 / 3) < 4 * se
+
+
+def test_unknown_strategy_lists_valid_ones():
+    with pytest.raises(ValueError, match=r"valid: .*tft"):
+        make_strategy("all-x")
