@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from linkages_sim.analysis.kpis import kpis
 from linkages_sim.analysis.results import RunResult
 from linkages_sim.analysis.summary import summarise
 from linkages_sim.config.editing import edit_scenario
@@ -48,7 +49,10 @@ def run(
     model.run(progress=progress)
     simulated = time.perf_counter()
     timeseries = model.timeseries()
-    summary = summarise(model, timeseries)
+    run_kpis = kpis(timeseries, model.spec)
+    summary = summarise(model, timeseries, run_kpis)
     timings = {"set_up": set_up - started, "simulation": simulated - set_up,
                "tables": time.perf_counter() - simulated}  # fmt: skip
-    return RunResult(scenario, model.seed, timeseries, summary, model, timings)
+    result = RunResult(model.spec, model.seed, timeseries, summary, model, timings)
+    result.remember_kpis(run_kpis)
+    return result

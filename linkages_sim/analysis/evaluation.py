@@ -16,16 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from linkages_sim.analysis.kpis import kpis
-from linkages_sim.analysis.payoff_matrix import _interval
 from linkages_sim.analysis.replication import replication_seeds, run_many
 from linkages_sim.config.editing import edit_scenario
 from linkages_sim.config.schema import Intervention, Scenario
 from linkages_sim.market.model import MarketModel
 from linkages_sim.rng import fresh_seed
+from linkages_sim.stats import json_number, t_interval
 
 COUNTERFACTUAL = "(none)"
 MEASURES = (
@@ -88,7 +87,7 @@ class Evaluation:
         """Per intervention and measure: mean uplift and its confidence interval (tidy)."""
         rows = []
         for (iv, measure), g in self.uplifts.groupby(["intervention", "measure"], sort=False):
-            mean, low, high = _interval(g["uplift"].to_numpy())
+            mean, low, high = t_interval(g["uplift"].to_numpy())
             base = g["counterfactual"].mean()
             rows.append({"intervention": iv, "measure": measure, "uplift": mean, "ci_low": low,
                          "ci_high": high, "counterfactual": base})  # fmt: skip
@@ -116,7 +115,7 @@ class Evaluation:
 
     def as_dict(self) -> dict:
         def clean(x):
-            return None if isinstance(x, float) and not np.isfinite(x) else x
+            return json_number(x) if isinstance(x, float) else x
 
         return {
             "scenario": self.scenario.name, "replications": self.replications,

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from linkages_sim.analysis.replication import replication_seeds, run_many
 from linkages_sim.config.editing import edit_scenario
@@ -32,6 +31,7 @@ from linkages_sim.config.schema import Scenario
 from linkages_sim.game.stage import classify
 from linkages_sim.market.model import MarketModel
 from linkages_sim.rng import fresh_seed
+from linkages_sim.stats import CONFIDENCE, json_number, t_interval
 
 PROFILES = ("CC", "CD", "DC", "DD")
 """Action profiles, the supplier's action first."""
@@ -39,7 +39,6 @@ PARTIES = ("supplier", "distributor")
 STRATEGY_FOR = {"C": "all-c", "D": "all-d"}
 DEFAULT_PERIODS = 13
 """One quarter: the horizon over which managers and contract reviews judge results."""
-CONFIDENCE = 0.95
 
 # Which profile gives each of a party's four payoffs (supplier's action first in the profile).
 PROFILE_OF = {
@@ -101,16 +100,6 @@ class ProfitPerPeriod:
         return profit[0], profit[1], r.breaches_read["supplier"], r.breaches_read["distributor"]
 
 
-def _interval(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and two-sided t confidence interval (NaN bounds with a single value)."""
-    n = len(values)
-    mean = float(np.mean(values))
-    if n < 2:
-        return mean, float("nan"), float("nan")
-    half = stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1) * float(np.std(values, ddof=1)) / np.sqrt(n)
-    return mean, mean - half, mean + half
-
-
 @dataclass
 class PayoffMatrix:
     """The four profiles' per-period profits for both parties, replication by replication."""
@@ -131,7 +120,7 @@ class PayoffMatrix:
         for profile in PROFILES:
             sub = self.runs[self.runs["profile"] == profile]
             for party in PARTIES:
-                mean, low, high = _interval(sub[party].to_numpy())
+                mean, low, high = t_interval(sub[party].to_numpy())
                 rows.append({"profile": profile, "party": party, "mean": mean, "ci_low": low,
                              "ci_high": high})  # fmt: skip
         return pd.DataFrame(rows)
@@ -150,7 +139,7 @@ class PayoffMatrix:
         table, where = self._by_profile(party), PROFILE_OF[party]
         out = {}
         for a, b in (("T", "R"), ("R", "P"), ("P", "S")):
-            mean, low, high = _interval((table[where[a]] - table[where[b]]).to_numpy())
+            mean, low, high = t_interval((table[where[a]] - table[where[b]]).to_numpy())
             out[f"{a}-{b}"] = {"mean": mean, "ci_low": low, "ci_high": high}
         return out
 
@@ -198,13 +187,13 @@ class PayoffMatrix:
             "replications": self.replications, "seed": self.seed, "customers": self.customers,
             "sla_penalty": self.sla_penalty, "confidence": CONFIDENCE,
             "profiles": {
-                profile: {party: {k: _finite(summary.loc[(profile, party), k])
+                profile: {party: {k: json_number(summary.loc[(profile, party), k])
                                   for k in ("mean", "ci_low", "ci_high")} for party in PARTIES}
                 for profile in PROFILES
             },
             "payoffs": {party: self.payoffs(party) for party in PARTIES},
             "differences": {
-                party: {gap: {k: _finite(v) for k, v in interval.items()}
+                party: {gap: {k: json_number(v) for k, v in interval.items()}
                         for gap, interval in self.differences(party).items()}
                 for party in PARTIES
             },
@@ -216,10 +205,6 @@ class PayoffMatrix:
             "critical_continuation_by_party": critical,
             "cooperation_dominant": self.cooperation_dominant,
         }  # fmt: skip
-
-
-def _finite(x: float) -> float | None:
-    return None if not np.isfinite(x) else float(x)
 
 
 def payoff_matrix(

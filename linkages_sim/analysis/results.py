@@ -24,6 +24,11 @@ class RunResult:
     model: MarketModel = field(repr=False)
     timings: dict[str, float] = field(default_factory=dict, repr=False, compare=False)
     """Wall seconds of the model's set-up, the simulation loop and the tables (see `--timings`)."""
+    _kpis: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False, compare=False)
+
+    def remember_kpis(self, frame: pd.DataFrame, by: str = "run") -> None:
+        """Keep KPIs already computed (the summary is built from them) for `kpis()`."""
+        self._kpis[by] = frame
 
     @property
     def wide(self) -> pd.DataFrame:
@@ -37,7 +42,9 @@ class RunResult:
 
     def kpis(self, by: str = "run") -> pd.DataFrame:
         """The KPIs of `docs/kpis.md` as a tidy frame (level, id, kpi, value[, period])."""
-        return kpis(self, by=by)
+        if by not in self._kpis:
+            self._kpis[by] = kpis(self, by=by)
+        return self._kpis[by].copy()
 
     def metric(self, level: str, metric: str) -> pd.DataFrame:
         """One metric as a period x id table, e.g. `result.metric("supplier", "brand_equity")`."""

@@ -1,59 +1,66 @@
-"""The run summary: the few numbers per firm a reader wants first, computed from the long table
-(so the CLI, the report, `summary.json` and the API all show the same figures)."""
+"""The run summary: the few numbers per firm a reader wants first (summary.json, the terminal
+table, the report's headline), taken from the KPI definitions (`analysis/kpis.py`).
+
+Every rate here is the KPI of the same name, a ratio of sums over the run, so `summary.json`,
+`kpis.csv`, the report and the API agree to the last digit. Only what is not a KPI is read
+from the long table (counts at the start or end of the run) or from the model's relationships
+(moves, breaks, the final wholesale price).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
+from linkages_sim.analysis.kpis import kpis
 from linkages_sim.analysis.tables import MetricTables
+from linkages_sim.market.model import MarketModel
+from linkages_sim.stats import json_number
 
-if TYPE_CHECKING:
-    from linkages_sim.market.model import MarketModel
-
-
-def _clean(value: float) -> float | None:
-    value = float(value)
-    return None if np.isnan(value) else round(value, 6)
+PERIODS_PER_YEAR = 52
+"""A period is a week (the schema's `periods` counts weeks, and money is per week)."""
 
 
-def summarise(model: MarketModel, ts: pd.DataFrame) -> dict[str, Any]:
-    """A JSON-ready summary of a finished run."""
+def _clean(value: object) -> float | None:
+    return json_number(value, digits=6)
+
+
+def summarise(
+    model: MarketModel, ts: pd.DataFrame, kpi_frame: pd.DataFrame | None = None
+) -> dict[str, Any]:
+    """A JSON-ready summary of a finished run (`kpi_frame`: its run KPIs, if already computed)."""
     spec = model.spec
+    frame = kpis(ts, spec) if kpi_frame is None else kpi_frame
+    kpi = frame.set_index(["level", "id", "kpi"])["value"]
     table = MetricTables(ts)
-    last = int(ts["period"].max())
-    market = table("market", "customer_spend")["market"]
-    suppliers = {}
-    for s in model.suppliers:
-        col = s.name
-        suppliers[col] = {
-            "wholesale_revenue": _clean(table("supplier", "wholesale_revenue")[col].sum()),
-            "profit": _clean(table("supplier", "profit")[col].sum()),
-            "market_share_units": _clean(table("supplier", "market_share_units")[col].mean()),
-            "market_share_value": _clean(table("supplier", "market_share_value")[col].mean()),
+
+    def k(level: str, who: str, name: str) -> float | None:
+        return _clean(kpi.get((level, who, name), float("nan")))
+
+    suppliers = {
+        s.name: {
+            "wholesale_revenue": k("supplier", s.name, "revenue"),
+            "profit": k("supplier", s.name, "profit"),
+            "market_share_units": k("supplier", s.name, "market_share_units"),
+            "market_share_value": k("supplier", s.name, "market_share_value"),
             "brand_equity_start": _clean(s.spec.brand_equity),
-            "brand_equity_end": _clean(table("supplier", "brand_equity")[col].iloc[-1]),
+            "brand_equity_end": k("supplier", s.name, "brand_equity"),
         }
-    distributors = {}
-    store_sat = table("store", "satisfaction")
+        for s in model.suppliers
+    }
     store_active = table("store", "customers_active")
+    distributors = {}
     for d in model.distributors:
-        col = d.name
-        weekly = table("distributor", "retention_rate")[col]
-        stores = [st.name for st in d.stores]
-        active = store_active.loc[last, stores]
-        sat = (
-            (store_sat.loc[last, stores] * active).sum() / active.sum() if active.sum() else np.nan
-        )
-        distributors[col] = {
-            "retail_revenue": _clean(table("distributor", "retail_revenue")[col].sum()),
-            "profit": _clean(table("distributor", "profit")[col].sum()),
-            "retention_rate_weekly": _clean(weekly.mean()),
-            "retention_rate_annualised": _clean(weekly.mean() ** 52),
-            "customers_active_end": int(active.sum()),
-            "satisfaction_end": _clean(sat),
+        weekly = k("distributor", d.name, "retention_rate")
+        distributors[d.name] = {
+            "retail_revenue": k("distributor", d.name, "revenue"),
+            "profit": k("distributor", d.name, "profit"),
+            "retention_rate_weekly": weekly,
+            "retention_rate_annualised": None if weekly is None
+            else _clean(weekly**PERIODS_PER_YEAR),
+            "customers_active_end": int(store_active.iloc[-1][[st.name for st in d.stores]].sum()),
+            "satisfaction_end": k("distributor", d.name, "satisfaction"),
         }
     contracts = {
         r.key: {
@@ -67,9 +74,7 @@ def summarise(model: MarketModel, ts: pd.DataFrame) -> dict[str, Any]:
             "broke_at_period": r.broke_at,
             "breaks": list(r.breaks),
             "recontracts": list(r.recontracts),
-            "mutual_cooperation_share": _clean(
-                table("contract", "action")[r.key].mean()
-            ),
+            "mutual_cooperation_share": k("contract", r.key, "mutual_cooperation"),
             "sla_penalty_paid_by_supplier": _clean(
                 table("contract", "sla_penalty_paid_by_supplier")[r.key].sum()
             ),
@@ -77,15 +82,15 @@ def summarise(model: MarketModel, ts: pd.DataFrame) -> dict[str, Any]:
                 table("contract", "sla_penalty_paid_by_distributor")[r.key].sum()
             ),
             "compliance": {
-                c.name: _clean(table("contract", f"compliance_{c.name}")[r.key].mean())
-                for c in r.spec.clauses
+                c.name: k("contract", r.key, f"compliance_{c.name}") for c in r.spec.clauses
             },
             "wholesale_price_end": _clean(r.wholesale_price),
         }
         for r in model.relationships
     }
-    m = lambda metric: table("market", metric)["market"]  # noqa: E731
-    churned = m("churned").sum()
+    def market(metric: str) -> pd.Series:
+        return table("market", metric)["market"]
+
     return {
         "scenario": spec.name,
         "description": spec.description,
@@ -94,22 +99,21 @@ def summarise(model: MarketModel, ts: pd.DataFrame) -> dict[str, Any]:
         "customers": spec.customers,
         "market_size": spec.market_size,
         "market": {
-            "customer_spend": _clean(market.sum()),
-            "units": _clean(m("units").sum()),
+            "customer_spend": k("market", "market", "revenue"),
+            "units": _clean(market("units").sum()),
             "channel_profit": _clean(
-                sum(v["profit"] for v in suppliers.values())
-                + sum(v["profit"] for v in distributors.values())
+                sum(v["profit"] or 0.0 for v in suppliers.values())
+                + sum(v["profit"] or 0.0 for v in distributors.values())
             ),
-            "customers_active_start": int(m("customers_active").iloc[0]),
-            "customers_active_end": int(m("customers_active").iloc[-1]),
-            "new_customers": int(m("new_customers").sum()),
-            "won_back": int(m("won_back").sum()),
-            "churned": int(churned),
-            "silent_share_of_churn": _clean(m("churned_silent").sum() / churned)
-            if churned
-            else None,
-            "satisfaction_end": _clean(m("satisfaction").iloc[-1]),
-            "price_consistency": _clean(m("price_consistency").mean()),
+            "customers_active_start": int(market("customers_active").iloc[0]),
+            "customers_active_end": int(market("customers_active").iloc[-1]),
+            "new_customers": int(market("new_customers").sum()),
+            "won_back": int(market("won_back").sum()),
+            "churned": int(market("churned").sum()),
+            "silent_share_of_churn": k("market", "market", "silent_churn_share"),
+            "retention_rate_weekly": k("market", "market", "retention_rate"),
+            "satisfaction_end": k("market", "market", "satisfaction"),
+            "price_consistency": k("market", "market", "price_consistency"),
         },
         "suppliers": suppliers,
         "distributors": distributors,

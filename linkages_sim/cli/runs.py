@@ -57,13 +57,16 @@ def run(
     console.print(f"results in [bold]{target}[/] (report: {target / 'report.md'})",
                   highlight=False, soft_wrap=True)  # fmt: skip
     if timings:
+        import numba
+
         t = result.timings
         before = simulated - started - sum(t.values())
         errors.print(
             f"timings: imports and checks {before:.2f} s, model set-up {t['set_up']:.2f} s, "
             f"simulation {t['simulation']:.2f} s, tables {t['tables']:.2f} s, "
             f"writing files and figures {time.perf_counter() - simulated:.2f} s "
-            "(since the command started; the interpreter's own start-up is not included)",
+            "(since the command started; the interpreter's own start-up is not included); "
+            f"customer kernels on {numba.get_num_threads()} threads",
             highlight=False, soft_wrap=True,
         )  # fmt: skip
 

@@ -26,6 +26,7 @@ from linkages_sim.game.players import Player, parse_players
 from linkages_sim.game.stage import Game
 from linkages_sim.game.strategies import Strategy
 from linkages_sim.rng import fresh_seed
+from linkages_sim.stats import json_number
 
 PARALLEL_FROM_TURNS = 400_000
 """Below this many turns in total, starting worker processes costs more than it saves."""
@@ -269,12 +270,7 @@ class TournamentResult:
                 s: float(summary.loc[s, "wins_per_repetition"]) for s in self.labels
             },
             "pairwise_score_per_turn": {
-                a: {b: _json_number(pairwise.loc[a, b]) for b in self.labels} for a in self.labels
+                a: {b: json_number(pairwise.loc[a, b]) for b in self.labels} for a in self.labels
             },
             "ranking": self.ranking,
         }
-
-
-def _json_number(x: float) -> float | None:
-    """NaN (a pairing not played, e.g. self-play switched off) becomes JSON null."""
-    return None if np.isnan(x) else float(x)

@@ -16,10 +16,31 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from linkages_sim.config.schema import Clause, Contract
-from linkages_sim.game.strategies import C, D, Strategy, flip, make_strategy, update_trust
+from linkages_sim.config.schema import Clause, Contract, Trust
+from linkages_sim.game.players import parse_player
+from linkages_sim.game.strategies import C, D, Strategy, TrustBased, flip, update_trust
 from linkages_sim.market.bargaining import nash_wholesale_price
 from linkages_sim.rng import Purpose, Streams
+
+
+def contract_strategy(spec: str, trust: Trust) -> Strategy:
+    """A contract party's strategy from its spec (`tft`, `gtft:p=0.1`, `trust:threshold=0.6`).
+
+    The trust-based strategy keeps no trust model of its own in a contract: it is built with
+    the contract's trust dynamics (opening level, gain, loss), so the trust it acts on is
+    exactly the relationship's trust in the other party (both update on the same readings).
+    Only its threshold is the strategy's own."""
+    strategy = parse_player(spec).strategy
+    if isinstance(strategy, TrustBased):
+        given = {k for k in ("initial", "gain", "loss") if f"{k}=" in spec}
+        if given:
+            raise ValueError(
+                f"'{spec}': in a contract, trust's {', '.join(sorted(given))} come from the "
+                "contract's trust settings; give only threshold"
+            )
+        strategy = TrustBased(trust.initial, trust.gain, trust.loss, strategy.threshold)
+    return strategy
+
 
 SUPPLIER, DISTRIBUTOR = 0, 1
 """A party's place in stream keys."""
@@ -79,8 +100,8 @@ class Relationship:
             index=index,
             supplier=supplier,
             distributor=distributor,
-            supplier_strategy=make_strategy(spec.supplier_strategy),
-            distributor_strategy=make_strategy(spec.distributor_strategy),
+            supplier_strategy=contract_strategy(spec.supplier_strategy, spec.trust),
+            distributor_strategy=contract_strategy(spec.distributor_strategy, spec.trust),
             wholesale_price=spec.wholesale_price or wholesale_price,
         )
         r.restart()

@@ -12,6 +12,7 @@ from linkages_sim.plots.run_figures import figure_names
 from tests.support import assert_bad_input, linkages
 
 SMALL = ["--customers", "3000", "--periods", "6", "--quiet"]
+BIG = ["--customers", "20000", "--periods", "4", "--quiet", "--no-plots"]
 
 
 def test_run_default_writes_every_output(tmp_path):
@@ -44,16 +45,19 @@ def test_existing_results_need_force(tmp_path):
 
 
 def test_byte_identical_across_runs_and_thread_counts(tmp_path):
+    """1 and 2 threads (forced, whatever the machine's cores) give the same bytes; 20,000
+    customers are 20 blocks of the choice kernel, so two threads really share the work."""
     outputs = []
     for i, threads in enumerate(("1", "2", "2")):
         out = tmp_path / f"r{i}"
-        proc = linkages("run", "--out", str(out), "--seed", "7", *SMALL,
-                        env={"NUMBA_NUM_THREADS": threads})
+        proc = linkages("run", "--out", str(out), "--seed", "7", *BIG, "--timings",
+                        env={"NUMBA_NUM_THREADS": threads})  # fmt: skip
         assert proc.returncode == 0, proc.stderr
+        assert f"customer kernels on {threads} threads" in proc.stderr
         outputs.append((out / "timeseries.csv").read_bytes())
     assert outputs[0] == outputs[1] == outputs[2]
     other = tmp_path / "other"
-    assert linkages("run", "--out", str(other), "--seed", "8", *SMALL).returncode == 0
+    assert linkages("run", "--out", str(other), "--seed", "8", *BIG).returncode == 0
     assert (other / "timeseries.csv").read_bytes() != outputs[0]
 
 
@@ -133,8 +137,12 @@ def test_kpis_agree_across_cli_report_and_api(tmp_path):
 
 def test_threads_option_gives_identical_results(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    assert linkages("run", *SMALL, "--threads", "1", "--out", str(a)).returncode == 0
-    assert linkages("run", *SMALL, "--threads", "2", "--out", str(b)).returncode == 0
+    four = {"NUMBA_NUM_THREADS": "4"}  # so that --threads 2 is allowed on any machine
+    for out, threads in ((a, "1"), (b, "2")):
+        proc = linkages("run", *BIG, "--threads", threads, "--timings", "--out", str(out),
+                        env=four)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        assert f"customer kernels on {threads} threads" in proc.stderr
     assert (a / "timeseries.csv").read_bytes() == (b / "timeseries.csv").read_bytes()
-    assert_bad_input(linkages("run", *SMALL, "--threads", "999", "--out", str(a), "--force"),
-                     "--threads 999")
+    assert_bad_input(linkages("run", *SMALL, "--threads", "999", "--out", str(a), "--force",
+                              env=four), "--threads 999", "at most 4")  # fmt: skip

@@ -47,6 +47,43 @@ def test_every_strategy_has_name_description_classifier():
         assert "memory_depth" in cls.classifier and "stochastic" in cls.classifier
 
 
+def _histories(rng: np.random.Generator, length: int) -> tuple[list[str], list[str]]:
+    return ([str(m) for m in rng.choice(["C", "D"], length)],
+            [str(m) for m in rng.choice(["C", "D"], length)])  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(STRATEGIES))
+def test_classifiers_say_what_strategies_do(name):
+    """The classifier is checked against behaviour, as Axelrod-Python's are: a strategy of
+    memory depth k moves the same after any two histories that end with the same k turns (and
+    a deeper one sometimes does not), and a deterministic strategy ignores its generator while
+    a stochastic one does not."""
+    strategy = make_strategy(name)
+    depth, stochastic = strategy.classifier["memory_depth"], strategy.classifier["stochastic"]
+    rng = np.random.default_rng(11)
+    differs_by_generator = differs_by_older_turns = False
+    for _ in range(400):
+        own, other = _histories(rng, int(rng.integers(3, 12)))
+        seed = int(rng.integers(2**31))
+        move = strategy.play(own, other, np.random.default_rng(seed))
+        if strategy.play(own, other, np.random.default_rng(seed + 1)) != move:
+            differs_by_generator = True
+        if stochastic or depth == float("inf"):
+            continue
+        older_own, older_other = _histories(rng, int(rng.integers(3, 12)))
+        keep = int(depth)
+        same_recent = (older_own + own[len(own) - keep:] if keep else older_own,
+                       older_other + other[len(other) - keep:] if keep else older_other)
+        assert strategy.play(*same_recent, np.random.default_rng(seed)) == move, (own, other)
+        shallower = (older_own + own[len(own) - keep + 1:],
+                     older_other + other[len(other) - keep + 1:])  # fmt: skip
+        if keep and strategy.play(*shallower, np.random.default_rng(seed)) != move:
+            differs_by_older_turns = True
+    assert differs_by_generator == stochastic
+    if not stochastic and depth not in (0, float("inf")):
+        assert differs_by_older_turns, f"{name} does not use turn {int(depth)} back"
+
+
 def test_gtft_forgiveness_from_payoffs():
     # Nowak & Sigmund: min(1 - (T-R)/(R-S), (R-P)/(T-P)) = min(1/3, 1/2) for 5, 3, 1, 0
     assert GenerousTitForTat().p == pytest.approx(1 / 3)

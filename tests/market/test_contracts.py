@@ -257,3 +257,31 @@ def test_payoff_matrix_is_the_same_for_any_number_of_workers():
     one = payoff_matrix(load_scenario("default"), workers=1, **kwargs)
     two = payoff_matrix(load_scenario("default"), workers=2, **kwargs)
     assert one.runs.equals(two.runs)
+
+
+def test_the_trust_strategy_acts_on_the_relationships_own_trust():
+    """One trust model: a `trust` party in a contract uses the contract's trust dynamics, so the
+    level its decision rests on is the relationship's trust after every review."""
+    base = load_scenario("default").contracts[0]
+    trust = base.trust.model_copy(update={"initial": 0.6, "gain": 0.2, "loss": 0.5,
+                                          "break_below": 0.0})  # fmt: skip
+    spec = base.model_copy(update={"distributor_strategy": "trust:threshold=0.55",
+                                   "monitoring_error": 0.3, "trust": trust})  # fmt: skip
+    r = Relationship.from_contract(spec, 0, 0, 0, 60.0)
+    r.compliance = {c.name: (1.0, True) for c in spec.clauses}
+    assert r.distributor_strategy.threshold == 0.55
+    streams, acted_on_trust = Streams(2), []
+    for period in range(120):
+        r.review(period, streams)
+        level = r.distributor_strategy.trust_after(r.seen_by_distributor)
+        assert level == pytest.approx(r.distributor_trust, abs=1e-12)
+        acted_on_trust.append((r.distributor_action == "C") == (level >= 0.55))
+    assert all(acted_on_trust[1:])
+    assert {"C", "D"} <= set(r.distributor_moves)  # the noise made it change its mind
+
+
+def test_contract_parties_take_parameterised_strategies():
+    spec = load_scenario("default").contracts[0].model_copy(
+        update={"supplier_strategy": "gtft:p=0.25", "distributor_strategy": "random:p=0.9"})
+    r = Relationship.from_contract(spec, 0, 0, 0, 60.0)
+    assert r.supplier_strategy.p == 0.25 and r.distributor_strategy.p == 0.9
