@@ -1,1 +1,2 @@
-"""TODO"""
+"""Figures as matplotlib `Figure` objects, never pyplot: importing this package chooses no
+backend, so a notebook's inline plots keep working (`common` explains how they are saved)."""
