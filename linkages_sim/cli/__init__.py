@@ -2,16 +2,16 @@
 
 `common` holds the app and what every command shares; `runs` (run, validate, scenarios),
 `game` (match, tournament, evolve, play, strategies), `dilemma` (payoff-matrix), `results`
-(kpis, evaluate) and `bench` register their commands on it when imported here.
+(kpis, evaluate), `research` (sweep, analyze, designs) and `bench` register their commands on it when imported here.
 """
 
 from __future__ import annotations
 
-from linkages_sim.cli import bench, dilemma, game, results, runs
+from linkages_sim.cli import bench, dilemma, game, research, results, runs
 from linkages_sim.cli.common import app
 
 __all__ = ["app", "main"]
-_COMMAND_MODULES = (bench, dilemma, game, results, runs)
+_COMMAND_MODULES = (bench, dilemma, game, research, results, runs)
 
 
 def main() -> None:  # pragma: no cover - entry point of `linkages` and `python -m linkages_sim`

@@ -29,10 +29,14 @@ BAD_INPUT = 2
 
 
 def say_error(message: str, prefix: str = "error") -> None:
-    """Print a user-facing message on stderr, one unwrapped line per problem."""
+    """Print a user-facing message on stderr, one unwrapped line per problem (the message is
+    escaped: `stores[north-1]` must not be read as console markup)."""
+    from rich.markup import escape
+
     for line in message.splitlines():
-        errors.print(f"[bold red]{prefix}:[/] {line}", highlight=False, markup=True,
-                     soft_wrap=True)  # fmt: skip
+        if line.strip():
+            errors.print(f"[bold red]{prefix}:[/] {escape(line)}", highlight=False, markup=True,
+                         soft_wrap=True)  # fmt: skip
 
 
 def fail(message: str) -> typer.Exit:

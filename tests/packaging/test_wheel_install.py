@@ -35,6 +35,8 @@ def test_the_wheel_ships_scenarios_and_benchmarks_as_package_data(wheel):
     assert {f"linkages_sim/scenarios/{n}" for n in shipped} <= names
     assert "linkages_sim/config/data/default.yaml" in names
     assert "linkages_sim/benchmarks/__main__.py" in names
+    shipped_designs = {p.name for p in (ROOT / "designs").glob("*.yaml")}
+    assert {f"linkages_sim/designs/{n}" for n in shipped_designs} <= names
     assert not any(n.startswith(("tests/", "experiments/")) for n in names)
 
 
@@ -71,6 +73,8 @@ def test_installed_outside_the_repository_it_runs_a_shipped_scenario(wheel, tmp_
     assert listing.returncode == 0, listing.stderr
     for name in ("default", "price_war", "broken_trust", "sla_enforced"):
         assert name in listing.stdout
+    designs = linkages("designs")
+    assert designs.returncode == 0 and "sla_under_noise" in designs.stdout, designs.stderr
     ran = linkages("run", "price_war", "--customers", "2000", "--periods", "2", "-q",
                    "--out", "out")  # fmt: skip
     assert ran.returncode == 0, ran.stderr
