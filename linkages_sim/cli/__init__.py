@@ -2,7 +2,8 @@
 
 `common` holds the app and what every command shares; `runs` (run, validate, scenarios),
 `game` (match, tournament, evolve, play, strategies), `dilemma` (payoff-matrix), `results`
-(kpis, evaluate), `research` (sweep, analyze, designs) and `bench` register their commands on it when imported here.
+(kpis, evaluate), `research` (sweep, analyze, designs) and `bench` register their commands
+on it when imported here.
 """
 
 from __future__ import annotations

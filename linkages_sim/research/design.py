@@ -208,8 +208,9 @@ class Outputs(_Strict):
     metrics: list[str] = Field(default_factory=list,
                                description="metrics of the long table, every period")  # fmt: skip
     summary: bool = Field(True, description="the run summary's numbers")
-    primary: str = Field("kpi/market/market/profit",
-                         description="the output `linkages analyze` reports unless told")  # fmt: skip
+    primary: str = Field(
+        "kpi/market/market/profit", description="the output `linkages analyze` reports"
+    )
 
 
 class Design(_Strict):
