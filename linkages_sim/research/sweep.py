@@ -76,6 +76,7 @@ class RunTask:
     def __call__(self) -> dict[str, Any]:
         """Run, write the run's files, and report (never raises: a failure is a result)."""
         started = time.perf_counter()
+        self._simulated_s = math.nan
         try:
             _one_numba_thread()
             outputs, metrics = self._simulate()
@@ -94,7 +95,9 @@ class RunTask:
             tb = traceback.format_exc(limit=-3)
             error += "\n" + tb if os.environ.get("LINKAGES_SWEEP_TRACEBACKS") else ""
         return {"run": self.run, "status": status, "error": error,
-                "wall_s": round(time.perf_counter() - started, 4)}  # fmt: skip
+                "wall_s": round(time.perf_counter() - started, 4),
+                "simulation_s": None if math.isnan(self._simulated_s)
+                else round(self._simulated_s, 4)}  # fmt: skip
 
     def _simulate(self) -> tuple[dict[str, float], dict[str, pd.DataFrame]]:
         if self.toy is not None:
@@ -104,7 +107,9 @@ class RunTask:
         from linkages_sim.market.model import MarketModel
 
         model = MarketModel(self.scenario, seed=self.seed)
+        loop = time.perf_counter()
         model.run()
+        self._simulated_s = time.perf_counter() - loop
         ts = model.timeseries()
         outputs: dict[str, float] = {}
         frame = kpis(ts, model.spec)
