@@ -14,11 +14,13 @@ import numpy as np
 
 from linkages_sim.market.kernels import choice
 from linkages_sim.market.kernels.codes import ACTIVE, OUTSIDE
+from linkages_sim.market.kernels.customers import Customers
 
 
 @dataclass
 class Inputs:
-    args: tuple  # the kernel's arguments, without `out`
+    args: tuple  # the kernel's arguments, without `out`: attraction, customers, draws, weights,
+    # shop probability
     out: np.ndarray
     raw: dict  # coordinates and tastes, for the per-agent version
     offers: int  # offers each customer considers
@@ -31,9 +33,9 @@ class Inputs:
     @property
     def bytes_per_customer(self) -> int:
         """Of the attraction (float32) and, with a consideration set, its stores (int16)."""
-        near, slot_store = self.args[0], self.args[1]
-        stores = 0 if slot_store is None else slot_store.nbytes
-        return (near.nbytes + stores) // self.out.shape[0]
+        attraction = self.args[0]
+        stores = 0 if attraction.slot_store is None else attraction.slot_store.nbytes
+        return (attraction.weight.nbytes + stores) // self.out.shape[0]
 
 
 def inputs(n: int, m: int, seed: int = 0, consider: int | None = None) -> Inputs:
@@ -53,11 +55,17 @@ def inputs(n: int, m: int, seed: int = 0, consider: int | None = None) -> Inputs
     offer_value = rng.uniform(2, 5, m).astype(np.float32)
     offer_open = np.ones(m, dtype=bool)
     decay, store_loyalty, brand_loyalty, lapsed, outside = 2.0, 3.6, 2.2, 0.9, 6.0
-    near, slot_store = choice.attraction(x, y, store_x, store_y, decay, consider)
-    weights = choice.choice_weights(offer_value, offer_open, offer_store, offer_supplier,
-                                    n_stores, outside, store_loyalty, brand_loyalty,
-                                    lapsed)  # fmt: skip
-    args = (near, slot_store, state, stage, store, brand, u_shop, u_choice, 1.0, *weights)
+    attraction = choice.attraction(x, y, store_x, store_y, decay=decay, consider=consider)
+    weights = choice.choice_weights(
+        value=offer_value, is_open=offer_open, offer_store=offer_store,
+        offer_supplier=offer_supplier, n_stores=n_stores, outside_utility=outside,
+        store_loyalty=store_loyalty, brand_loyalty=brand_loyalty, lapsed_affinity=lapsed,
+    )  # fmt: skip
+    customers = Customers.prospects(n, expectation=0.6)._replace(
+        state=state, stage=stage, store=store, brand=brand
+    )
+    draws = choice.ChoiceDraws(u_shop=u_shop, u_choice=u_choice)
+    args = (attraction, customers, draws, weights, 1.0)
     raw = {"x": x, "y": y, "store": store, "brand": brand, "u": u_choice,
            "offers": list(zip(store_x[offer_store].tolist(), store_y[offer_store].tolist(),
                               offer_store.tolist(), offer_supplier.tolist(),

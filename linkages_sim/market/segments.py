@@ -16,7 +16,6 @@ import pandas as pd
 from linkages_sim.config.schema import Funnel, MapSpec, Market, Segment
 from linkages_sim.market import kernels
 from linkages_sim.market.kernels import codes
-from linkages_sim.market.kernels.tally import FIELDS as TALLY_FIELDS
 from linkages_sim.market.offers import Offers
 from linkages_sim.rng import Purpose, Streams
 
@@ -53,8 +52,35 @@ class Tally:
     funnel_advanced: np.ndarray  # ... of whom moved on to the next stage this period
 
 
+def _array(structure: str, field: str) -> property:
+    """Read-only access to one array of a kernel structure: the kernels hold the arrays, so an
+    attribute cannot be rebound to another array that they would never see."""
+    return property(lambda self: getattr(getattr(self, structure), field),
+                    doc=f"`self.{structure}.{field}` (read-only).")  # fmt: skip
+
+
 class CustomerSegment(mesa.Agent):
-    """All customers of one segment, as arrays."""
+    """All customers of one segment, as arrays.
+
+    The arrays live in two kernel structures built once: `customers` (state, changed in place by
+    the kernels) and `outputs` (each period's per-customer results, buffers reused); the
+    attributes `state`, `choice`, ... read them. Each period's draws and constants are built by
+    keyword at the kernel calls."""
+
+    state = _array("customers", "state")
+    stage = _array("customers", "stage")
+    store = _array("customers", "store")
+    brand = _array("customers", "brand")
+    satisfaction = _array("customers", "satisfaction")
+    expectation = _array("customers", "expectation")
+    tenure = _array("customers", "tenure")
+    complained = _array("customers", "complained")
+    choice = _array("outputs", "choice")
+    outcome = _array("outputs", "outcome")
+    disconfirmation = _array("outputs", "disconfirmation")
+    event = _array("outputs", "event")
+    attraction = _array("store_attraction", "weight")  # (slots, customers), from `initialise`
+    slot_store = _array("store_attraction", "slot_store")  # None when every store is considered
 
     def __init__(
         self, model: mesa.Model, spec: Segment, index: int, size: int, streams: Streams,
@@ -69,23 +95,10 @@ class CustomerSegment(mesa.Agent):
         self.n_stores = len(store_x)
         self._store_x, self._store_y = np.asarray(store_x, float), np.asarray(store_y, float)
         self.streams = streams
-        n = size
         self.x, self.y = self._place_homes(area)
-        self.state = np.full(n, codes.PROSPECT, dtype=np.int8)
-        self.stage = np.zeros(n, dtype=np.int8)
-        self.store = np.full(n, -1, dtype=np.int64)
-        self.brand = np.full(n, -1, dtype=np.int64)
-        self.satisfaction = np.zeros(n)
-        self.expectation = np.full(n, spec.expectation)
-        self.tenure = np.zeros(n, dtype=np.int64)
-        self.complained = np.zeros(n, dtype=np.bool_)
-        # per-period outputs, reused
-        self.choice = np.full(n, codes.NOT_SHOPPING, dtype=np.int64)
-        self.outcome = np.zeros(n, dtype=np.int8)
-        self.event = np.zeros(n, dtype=np.int8)
-        self.disconfirmation = np.full(n, np.nan)
+        self.customers = kernels.Customers.prospects(size, expectation=spec.expectation)
+        self.outputs = kernels.Outputs.empty(size)
         self._active_start = np.zeros(0)
-        self._state_before = self.state.copy()
 
     # --- set-up -----------------------------------------------------------------------------
 
@@ -111,20 +124,22 @@ class CustomerSegment(mesa.Agent):
         self.stage[:] = rng.integers(codes.UNAWARE, codes.CONVICTION, self.size)
         self.stage[active] = codes.UNAWARE
         self.satisfaction[active] = 0.05
-        everyone = np.full(self.size, codes.ACTIVE, dtype=np.int8)
-        u_choice = self.streams.uniform(Purpose.INITIAL_CHOICE, 0, self.index, self.size)
         t = self.spec.tastes
-        self.attraction, self.slot_store = kernels.attraction(
-            self.x, self.y, self._store_x, self._store_y, t.distance_decay, t.consideration_stores,
+        self.store_attraction = kernels.attraction(
+            self.x, self.y, self._store_x, self._store_y, decay=t.distance_decay,
+            consider=t.consideration_stores,
         )  # homes and stores do not move: computed once  # fmt: skip
         weights = kernels.choice_weights(  # no outside option, no loyalty yet
-            offers.value(t, reference_price), offers.open, offers.store, offers.supplier,
-            self.n_stores, -np.inf, 0.0, 0.0, 0.0,
+            value=offers.value(t, reference_price), is_open=offers.open,
+            offer_store=offers.store, offer_supplier=offers.supplier, n_stores=self.n_stores,
+            outside_utility=-np.inf, store_loyalty=0.0, brand_loyalty=0.0, lapsed_affinity=0.0,
         )  # fmt: skip
-        kernels.choose(
-            self.attraction, self.slot_store, everyone, self.stage, self.store, self.brand,
-            np.zeros(self.size), u_choice, 1.0, *weights, self.choice,
-        )  # fmt: skip
+        everyone = self.customers._replace(state=np.full(self.size, codes.ACTIVE, np.int8))
+        draws = kernels.ChoiceDraws(
+            u_shop=np.zeros(self.size),  # everyone shops
+            u_choice=self.streams.uniform(Purpose.INITIAL_CHOICE, 0, self.index, self.size),
+        )
+        kernels.choose(self.store_attraction, everyone, draws, weights, 1.0, self.choice)
         chose = active & (self.choice >= 0)
         self.store[chose] = offers.store[self.choice[chose]]
         self.brand[chose] = offers.supplier[self.choice[chose]]
@@ -136,7 +151,8 @@ class CustomerSegment(mesa.Agent):
         u = self.streams.uniform(Purpose.FUNNEL, period, self.index, self.size)
         candidates = self.state != codes.ACTIVE
         before = self.stage.copy()
-        kernels.advance_funnel(self.state, self.stage, u, p_prospect, p_lapsed)
+        chances = kernels.FunnelChances(prospect=p_prospect, lapsed=p_lapsed)
+        kernels.advance_funnel(self.customers, u, chances)
         stages = codes.CONVICTION + 1
         self._funnel_start = np.bincount(before[candidates], minlength=stages)
         moved = candidates & (self.stage > before)
@@ -144,55 +160,76 @@ class CustomerSegment(mesa.Agent):
 
     def shop(self, period: int, offers: Offers, market: Market, funnel: Funnel) -> None:
         """Choose among offers, then resolve each trip: stock, sale, experience, satisfaction."""
-        n, i, s = self.size, self.index, self.streams
-        t = self.spec.tastes
+        n, i, s, spec = self.size, self.index, self.streams, self.spec
+        t = spec.tastes
         active = self.state == codes.ACTIVE
         self._active_start = np.bincount(self.store[active], minlength=self.n_stores)
-        self._state_before = self.state.copy()
+        self.outputs.state_before[:] = self.state
         weights = kernels.choice_weights(
-            offers.value(t, market.reference_price), offers.open, offers.store, offers.supplier,
-            self.n_stores, self.spec.outside_utility, t.store_loyalty, t.brand_loyalty,
-            t.lapsed_affinity,
+            value=offers.value(t, market.reference_price), is_open=offers.open,
+            offer_store=offers.store, offer_supplier=offers.supplier, n_stores=self.n_stores,
+            outside_utility=spec.outside_utility, store_loyalty=t.store_loyalty,
+            brand_loyalty=t.brand_loyalty, lapsed_affinity=t.lapsed_affinity,
         )  # fmt: skip
-        kernels.choose(
-            self.attraction, self.slot_store, self.state, self.stage, self.store, self.brand,
-            s.uniform(Purpose.SHOP, period, i, n), s.uniform(Purpose.CHOICE, period, i, n),
-            self.spec.shop_probability, *weights, self.choice,
-        )  # fmt: skip
+        draws = kernels.ChoiceDraws(u_shop=s.uniform(Purpose.SHOP, period, i, n),
+                                    u_choice=s.uniform(Purpose.CHOICE, period, i, n))  # fmt: skip
+        kernels.choose(self.store_attraction, self.customers, draws, weights,
+                       spec.shop_probability, self.choice)  # fmt: skip
         kernels.serve(
-            self.choice, self.state, self.stage, self.store, self.brand, self.satisfaction,
-            self.expectation, self.tenure, self.complained,
-            s.uniform(Purpose.STOCK, period, i, n), s.uniform(Purpose.CLOSE, period, i, n),
-            s.normal(Purpose.EXPERIENCE, period, i, n), offers.fill, offers.close,
-            offers.experience(market), offers.store, offers.supplier,
-            market.stockout_experience, market.experience_noise,
-            self.spec.satisfaction_adaptation, self.spec.expectation_drift,
-            self.spec.expectation_anchoring, self.spec.expectation, funnel.fallback_stage,
-            self.outcome, self.disconfirmation,
-        )  # fmt: skip
+            self.customers,
+            self.outputs,
+            kernels.ServiceDraws(
+                u_stock=s.uniform(Purpose.STOCK, period, i, n),
+                u_close=s.uniform(Purpose.CLOSE, period, i, n),
+                noise=s.normal(Purpose.EXPERIENCE, period, i, n),
+            ),
+            kernels.OfferTerms(
+                fill=offers.fill,
+                close=offers.close,
+                experience=offers.experience(market),
+                store=offers.store,
+                supplier=offers.supplier,
+            ),
+            kernels.ServiceParams(
+                stockout_experience=market.stockout_experience,
+                experience_noise=market.experience_noise,
+                satisfaction_adaptation=spec.satisfaction_adaptation,
+                expectation_drift=spec.expectation_drift,
+                expectation_anchoring=spec.expectation_anchoring,
+                expectation_norm=spec.expectation,
+                fallback_stage=funnel.fallback_stage,
+            ),
+        )
 
     def after_sales(self, period: int, store_recovery: np.ndarray, market: Market) -> None:
         """Complaints (rare), service recovery, and churn to lapsed."""
         n, i, s, spec = self.size, self.index, self.streams, self.spec
         kernels.complain_and_churn(
-            self.state, self.stage, self.store, self.satisfaction, self.complained,
-            self.disconfirmation, s.uniform(Purpose.COMPLAIN, period, i, n),
-            s.uniform(Purpose.RECOVER, period, i, n), s.uniform(Purpose.CHURN, period, i, n),
-            spec.complain_probability, spec.complain_threshold, store_recovery,
-            market.recovery_boost, spec.churn_base, spec.churn_sensitivity,
-            self.event,
-        )  # fmt: skip
+            self.customers,
+            self.outputs,
+            kernels.ChurnDraws(
+                u_complain=s.uniform(Purpose.COMPLAIN, period, i, n),
+                u_recover=s.uniform(Purpose.RECOVER, period, i, n),
+                u_churn=s.uniform(Purpose.CHURN, period, i, n),
+            ),
+            kernels.ChurnParams(
+                complain_probability=spec.complain_probability,
+                complain_threshold=spec.complain_threshold,
+                store_recovery=store_recovery,
+                recovery_boost=market.recovery_boost,
+                churn_base=spec.churn_base,
+                churn_sensitivity=spec.churn_sensitivity,
+            ),
+        )
 
     # --- aggregation ------------------------------------------------------------------------
 
     def tally(self, offers: Offers) -> Tally:
-        values = kernels.tally(
-            self.choice, self.outcome, self.state, self._state_before, self.store, self.stage,
-            self.event, self.satisfaction, self.disconfirmation, -self.spec.complain_threshold,
-            offers.store, len(offers), self.n_stores,
-        )  # fmt: skip
+        params = kernels.TallyParams(offer_store=offers.store, n_stores=self.n_stores,
+                                     dissatisfied_below=-self.spec.complain_threshold)  # fmt: skip
+        counts = kernels.tally(self.customers, self.outputs, params)
         return Tally(
-            **dict(zip(TALLY_FIELDS, values, strict=True)),
+            **counts._asdict(),
             active_start=self._active_start,
             funnel_start=self._funnel_start,
             funnel_advanced=self._funnel_advanced,

@@ -8,6 +8,7 @@ hazard that rises with dissatisfaction; churners become lapsed and restart the f
 """
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -23,26 +24,48 @@ from linkages_sim.market.kernels.codes import (
 )
 
 
+class ChurnDraws(NamedTuple):
+    """The period's uniform draws of the after-sales step, one per customer."""
+
+    u_complain: np.ndarray  # a dissatisfied customer complains if below the complain probability
+    u_recover: np.ndarray  # a complaint is resolved if below the store's recovery rate
+    u_churn: np.ndarray  # an active customer churns if below the hazard
+
+
+class ChurnParams(NamedTuple):
+    """The constants of the after-sales step (named as in the scenario's segment and market),
+    and the stores' recovery rates this period."""
+
+    complain_probability: float  # segment: chance a dissatisfied customer complains
+    complain_threshold: float  # segment: disconfirmation below -threshold is dissatisfying
+    store_recovery: np.ndarray  # float64 per store: chance a complaint is resolved
+    recovery_boost: float  # market: satisfaction after a resolved complaint
+    churn_base: float  # segment: hazard per period when satisfied
+    churn_sensitivity: float  # segment: extra hazard per unit of dissatisfaction
+
+
 @njit(cache=True, parallel=True)
-def complain_and_churn(
-    state,
-    stage,
-    store,
-    satisfaction,
-    complained,
-    disconfirmation,
-    u_complain,
-    u_recover,
-    u_churn,
-    complain_probability,
-    complain_threshold,
-    store_recovery,
-    recovery_boost,
-    churn_base,
-    churn_sensitivity,
-    event,
-):
-    """Apply complaints, recovery and churn in place; write `event` bit flags per customer."""
+def complain_and_churn(customers, outputs, draws, params):
+    """Apply complaints, recovery and churn to `customers` (a `Customers`) in place, from this
+    period's `outputs.disconfirmation`; write `outputs.event` bit flags per customer. `draws` is
+    a `ChurnDraws`, `params` a `ChurnParams`."""
+    # one plain assignment per field, before the parallel loop (see the package docstring)
+    state = customers.state
+    stage = customers.stage
+    store = customers.store
+    satisfaction = customers.satisfaction
+    complained = customers.complained
+    disconfirmation = outputs.disconfirmation
+    event = outputs.event
+    u_complain = draws.u_complain
+    u_recover = draws.u_recover
+    u_churn = draws.u_churn
+    complain_probability = params.complain_probability
+    complain_threshold = params.complain_threshold
+    store_recovery = params.store_recovery
+    recovery_boost = params.recovery_boost
+    churn_base = params.churn_base
+    churn_sensitivity = params.churn_sensitivity
     for i in prange(state.shape[0]):
         flags = 0
         if state[i] == ACTIVE:
@@ -68,25 +91,16 @@ def complain_and_churn(
         event[i] = flags
 
 
-def complain_and_churn_reference(
-    state,
-    stage,
-    store,
-    satisfaction,
-    complained,
-    disconfirmation,
-    u_complain,
-    u_recover,
-    u_churn,
-    complain_probability,
-    complain_threshold,
-    store_recovery,
-    recovery_boost,
-    churn_base,
-    churn_sensitivity,
-    event,
-):
+def complain_and_churn_reference(customers, outputs, draws, params):
     """Numpy twin of `complain_and_churn`."""
+    state, stage, store = customers.state, customers.stage, customers.store
+    satisfaction, complained = customers.satisfaction, customers.complained
+    disconfirmation, event = outputs.disconfirmation, outputs.event
+    u_complain, u_recover, u_churn = draws.u_complain, draws.u_recover, draws.u_churn
+    complain_probability = params.complain_probability
+    complain_threshold = params.complain_threshold
+    store_recovery, recovery_boost = params.store_recovery, params.recovery_boost
+    churn_base, churn_sensitivity = params.churn_base, params.churn_sensitivity
     active = state == ACTIVE
     with np.errstate(invalid="ignore"):
         unhappy = ~np.isnan(disconfirmation) & (disconfirmation < -complain_threshold)
@@ -104,3 +118,6 @@ def complain_and_churn_reference(
         + churns * CHURNED
         + (churns & ~complained) * SILENT
     )
+
+
+__all__ = ["ChurnDraws", "ChurnParams", "complain_and_churn", "complain_and_churn_reference"]

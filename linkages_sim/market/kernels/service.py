@@ -8,6 +8,8 @@ disconfirmation (experience minus expectation), and expectations drift toward ex
 (rising expectations) while being pulled back toward the segment's norm.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -26,37 +28,70 @@ from linkages_sim.market.kernels.codes import (
 )
 
 
+class ServiceDraws(NamedTuple):
+    """The period's draws of the service step, one per customer."""
+
+    u_stock: np.ndarray  # uniform: the chosen offer is in stock if below its fill rate
+    u_close: np.ndarray  # uniform: the sale is closed if below the offer's close rate
+    noise: np.ndarray  # standard normal: the experience's noise, times `experience_noise`
+
+
+class OfferTerms(NamedTuple):
+    """What each offer delivers, one entry per offer (the period's offer table)."""
+
+    fill: np.ndarray  # float64: fill rate, the chance it is in stock
+    close: np.ndarray  # float64: close rate, the chance a visit becomes a sale
+    experience: np.ndarray  # float64: expected experience of a purchase, 0-1
+    store: np.ndarray  # int64: its store, a buyer's new store
+    supplier: np.ndarray  # int64: its supplier, a buyer's new brand
+
+
+class ServiceParams(NamedTuple):
+    """The constants of the service step (named as in the scenario's market, segment and
+    funnel)."""
+
+    stockout_experience: float  # market: the experience a stock-out leaves
+    experience_noise: float  # market: standard deviation of the experience
+    satisfaction_adaptation: float  # segment: weight of the latest disconfirmation
+    expectation_drift: float  # segment: weight of the latest experience in expectation
+    expectation_anchoring: float  # segment: pull back toward the norm per period
+    expectation_norm: float  # segment: the norm (the segment's initial `expectation`)
+    fallback_stage: int  # funnel: where a prospect or lapsed customer who missed falls back to
+
+
 @njit(cache=True, parallel=True)
-def serve(
-    choice,
-    state,
-    stage,
-    store,
-    brand,
-    satisfaction,
-    expectation,
-    tenure,
-    complained,
-    u_stock,
-    u_close,
-    noise,
-    offer_fill,
-    offer_close,
-    offer_experience,
-    offer_store,
-    offer_supplier,
-    stockout_experience,
-    noise_sd,
-    adaptation,
-    drift,
-    anchoring,
-    expectation_norm,
-    fallback_stage,
-    outcome,
-    disconfirmation,
-):
-    """Resolve each trip in place; write `outcome` codes and this period's `disconfirmation`
-    (NaN for customers without an experience)."""
+def serve(customers, outputs, draws, offers, params):
+    """Resolve each trip in place: `customers` (a `Customers`) change, `outputs` (an `Outputs`)
+    get the `outcome` codes and this period's `disconfirmation` (NaN for customers without an
+    experience) of the trips in `outputs.choice`; `draws` is a `ServiceDraws`, `offers` an
+    `OfferTerms`, `params` a `ServiceParams`."""
+    # one plain assignment per field, before the parallel loop (see the package docstring)
+    state = customers.state
+    stage = customers.stage
+    store = customers.store
+    brand = customers.brand
+    satisfaction = customers.satisfaction
+    expectation = customers.expectation
+    tenure = customers.tenure
+    complained = customers.complained
+    choice = outputs.choice
+    outcome = outputs.outcome
+    disconfirmation = outputs.disconfirmation
+    u_stock = draws.u_stock
+    u_close = draws.u_close
+    noise = draws.noise
+    offer_fill = offers.fill
+    offer_close = offers.close
+    offer_experience = offers.experience
+    offer_store = offers.store
+    offer_supplier = offers.supplier
+    stockout_experience = params.stockout_experience
+    noise_sd = params.experience_noise
+    adaptation = params.satisfaction_adaptation
+    drift = params.expectation_drift
+    anchoring = params.expectation_anchoring
+    expectation_norm = params.expectation_norm
+    fallback_stage = params.fallback_stage
     for i in prange(choice.shape[0]):
         j = choice[i]
         disconfirmation[i] = np.nan
@@ -97,35 +132,19 @@ def serve(
         )
 
 
-def serve_reference(
-    choice,
-    state,
-    stage,
-    store,
-    brand,
-    satisfaction,
-    expectation,
-    tenure,
-    complained,
-    u_stock,
-    u_close,
-    noise,
-    offer_fill,
-    offer_close,
-    offer_experience,
-    offer_store,
-    offer_supplier,
-    stockout_experience,
-    noise_sd,
-    adaptation,
-    drift,
-    anchoring,
-    expectation_norm,
-    fallback_stage,
-    outcome,
-    disconfirmation,
-):
+def serve_reference(customers, outputs, draws, offers, params):
     """Numpy twin of `serve`."""
+    state, stage, store, brand = customers.state, customers.stage, customers.store, customers.brand
+    satisfaction, expectation = customers.satisfaction, customers.expectation
+    tenure, complained = customers.tenure, customers.complained
+    choice, outcome, disconfirmation = outputs.choice, outputs.outcome, outputs.disconfirmation
+    u_stock, u_close, noise = draws.u_stock, draws.u_close, draws.noise
+    offer_fill, offer_close, offer_experience = offers.fill, offers.close, offers.experience
+    offer_store, offer_supplier = offers.store, offers.supplier
+    stockout_experience, noise_sd = params.stockout_experience, params.experience_noise
+    adaptation, drift = params.satisfaction_adaptation, params.expectation_drift
+    anchoring, expectation_norm = params.expectation_anchoring, params.expectation_norm
+    fallback_stage = params.fallback_stage
     j = np.maximum(choice, 0)
     visited = choice >= 0
     was_active = state == ACTIVE
@@ -160,3 +179,6 @@ def serve_reference(
     expectation[felt] += drift * (experience[felt] - expectation[felt]) + anchoring * (
         expectation_norm - expectation[felt]
     )
+
+
+__all__ = ["OfferTerms", "ServiceDraws", "ServiceParams", "serve", "serve_reference"]
