@@ -1,8 +1,10 @@
 """Many independent market runs, serially or on worker processes, with seeds that do not depend
 on how the work is split.
 
-Each job is a (scenario, seed) pair and a picklable function of the finished model; results come
-back in job order. Replication seeds come from `SeedSequence(seed)`, so replication k is the same
+Each job is a (scenario, seed) pair and a function of the finished model; results come back in
+job order. Jobs travel to worker processes with cloudpickle, so a function defined in a
+notebook or a script's `__main__` works, and workers are started with `spawn` (a forked child
+of a process that has run numba's OpenMP threads can hang). Replication seeds come from `SeedSequence(seed)`, so replication k is the same
 run whatever the number of workers, and two designs that share a seed share every random number
 (common random numbers).
 """
@@ -14,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from typing import Any
 
+import cloudpickle
 import numpy as np
 
 from linkages_sim.config.schema import Scenario
@@ -39,6 +42,12 @@ def _run(job: tuple[Scenario, int, int | None, Callable[[MarketModel], Any]]) ->
     return measure(model)
 
 
+def _run_pickled(payload: bytes) -> bytes:
+    """A job as a worker receives it (cloudpickle both ways: results may be of types
+    defined in the caller's `__main__` too)."""
+    return cloudpickle.dumps(_run(cloudpickle.loads(payload)))
+
+
 def run_many[T](
     jobs: Sequence[tuple[Scenario, int]],
     measure: Callable[[MarketModel], T],
@@ -57,9 +66,10 @@ def run_many[T](
                 progress(k, len(tasks))
         return results
     context = get_context("spawn")  # not fork: the parent holds numba's worker threads
+    payloads = [cloudpickle.dumps(task) for task in tasks]
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
-        for k, result in enumerate(pool.map(_run, tasks), 1):
-            results.append(result)
+        for k, result in enumerate(pool.map(_run_pickled, payloads), 1):
+            results.append(cloudpickle.loads(result))
             if progress:
                 progress(k, len(tasks))
     return results
