@@ -4,9 +4,9 @@ on how the work is split.
 Each job is a (scenario, seed) pair and a function of the finished model; results come back in
 job order. Jobs travel to worker processes with cloudpickle, so a function defined in a
 notebook or a script's `__main__` works, and workers are started with `spawn` (a forked child
-of a process that has run numba's OpenMP threads can hang). Replication seeds come from `SeedSequence(seed)`, so replication k is the same
-run whatever the number of workers, and two designs that share a seed share every random number
-(common random numbers).
+of a process that has run numba's OpenMP threads can hang). Replication seeds come from
+`SeedSequence(seed)`, so replication k is the same run whatever the number of workers, and two
+designs that share a seed share every random number (common random numbers).
 """
 
 from __future__ import annotations
