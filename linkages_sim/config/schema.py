@@ -3,28 +3,83 @@
 Configuration is data, validated once at the edge (here); the simulation core never re-checks it.
 Every field documents its unit and valid range; `docs/scenarios.md` is the reference for users.
 Money is in currency units per period (a week by default) unless a field says otherwise.
+
+A scenario that validates must run: every number is finite and bounded so that a run's sums
+stay far inside float64 (see the `MAX_` bounds), every reference names something that exists,
+and structures the model cannot play (a contract whose distributor has no store, an
+intervention aimed at nothing) are refused here with the field's path.
 """
 
 from __future__ import annotations
 
 import difflib
+import inspect
 from dataclasses import dataclass
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from linkages_sim.game.players import parse_player
 from linkages_sim.game.strategies import STRATEGIES, unknown_strategy_message
+
+MAX_MONEY = 1e12
+"""Largest amount of one money field (a trillion currency units, per period or one-off): far
+above any real channel, and small enough that a run's totals (at most 10^10 real customers,
+10,000 periods) stay many orders of magnitude below float64's overflow at 1.8e308."""
+MAX_CASH = 1e15
+"""Largest opening cash, either sign."""
+MIN_PRICE, MAX_PRICE = 1e-6, 1e9
+"""Prices per unit: positive and bounded, so log(price / reference) and reference / price stay
+finite in choice and experience."""
+MAX_WEIGHT = 100.0
+"""Largest logit utility weight per unit of a 0-1 attribute: beyond it choice is already
+deterministic (exp(100) ~ 2.7e43), and utilities stay finite."""
+MAX_MARKET_SIZE = 10_000_000_000
+"""Real customers a market may stand for: 10^10, above the world's 8.2 billion people (UN World
+Population Prospects 2024)."""
+MAX_PERIODS = 10_000
+
+ID_PATTERN = r"^\w[\w.+-]*$"
+"""Identifiers and scenario names: letters, digits and `_`, then also `.`, `+` and `-`. They
+name output folders (the scenario's name), accounts, metrics and table rows, so they hold no
+spaces, path separators, brackets or control characters."""
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 """A level or share on the 0-1 scale."""
-Money = Annotated[float, Field(ge=0.0)]
+Money = Annotated[float, Field(ge=0.0, le=MAX_MONEY)]
 """A non-negative amount of money (currency units)."""
+Price = Annotated[float, Field(ge=MIN_PRICE, le=MAX_PRICE)]
+"""A price per unit (currency units)."""
+Cash = Annotated[float, Field(ge=-MAX_CASH, le=MAX_CASH)]
+"""Opening cash (currency units; may be negative: a firm in debt)."""
+Weight = Annotated[float, Field(ge=0.0, le=MAX_WEIGHT)]
+"""A logit utility weight."""
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
+"""An identifier: unique within its list."""
+Ref = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
+"""A reference to an identifier elsewhere in the scenario."""
+
+
+def _one_line(text: str) -> str:
+    """Free text on one line, so tables and messages stay one line per item.
+
+    Runs of whitespace, line breaks included (a YAML block scalar), become one space.
+    """
+    return " ".join(text.split())
+
+
+Text = Annotated[str, AfterValidator(_one_line)]
+"""Free text for tables (descriptions, display names)."""
 
 
 class Strict(BaseModel):
-    """Base for every schema model: unknown keys are errors, assignments are re-validated."""
+    """Base for every schema model: unknown keys are errors, assignments are re-validated.
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    NaN and infinities are refused too: YAML's `.nan` and `.inf` are numbers the model cannot
+    run.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Location(Strict):
@@ -52,20 +107,21 @@ class SupplierDefection(Strict):
 class Supplier(Strict):
     """The "big company": a brand whose products distributors sell (seed slides 8-12)."""
 
-    id: str = Field(min_length=1, description="unique identifier")
-    name: str | None = Field(None, description="display name (defaults to id)")
+    id: Id = Field(description="unique identifier")
+    name: Text | None = Field(None, description="display name (defaults to id)")
     brand_equity: Unit = Field(0.6, description="initial brand equity, 0-1")
     quality: Unit = Field(0.7, description="product quality when cooperating, 0-1")
     unit_cost: Money = Field(40.0, description="production cost per unit")
-    wholesale_price: float = Field(60.0, gt=0.0, description="price a distributor pays per unit")
-    rrp: float = Field(100.0, gt=0.0, description="recommended retail price per unit")
+    wholesale_price: Price = Field(60.0, description="price a distributor pays per unit")
+    rrp: Price = Field(100.0, description="recommended retail price per unit")
     fill_rate: Unit = Field(0.97, description="probability an order is in stock when cooperating")
     new_product_every: int = Field(
-        13, ge=0, description="periods between new products when cooperating; 0 = never"
+        13, ge=0, le=MAX_PERIODS, description="periods between new products when cooperating; "
+        "0 = never",
     )
     new_product_cost: Money = Field(20_000.0, description="development cost of one new product")
     fixed_cost: Money = Field(30_000.0, description="fixed cost per period")
-    cash: float = Field(1_000_000.0, description="opening cash")
+    cash: Cash = Field(1_000_000.0, description="opening cash")
     defection: SupplierDefection = Field(
         default_factory=SupplierDefection, description="what defecting changes"
     )
@@ -81,6 +137,7 @@ class Supplier(Strict):
 
     @property
     def label(self) -> str:
+        """The name to show: the display name, else the id."""
         return self.name or self.id
 
 
@@ -100,9 +157,9 @@ class DistributorDefection(Strict):
 class Distributor(Strict):
     """A firm that owns stores and sells suppliers' products to customers."""
 
-    id: str = Field(min_length=1)
-    name: str | None = None
-    cash: float = Field(500_000.0, description="opening cash")
+    id: Id
+    name: Text | None = None
+    cash: Cash = Field(500_000.0, description="opening cash")
     marketing_per_period: Money = Field(4_000.0, description="marketing spend per period")
     service_spend_per_store: Money = Field(
         2_000.0, description="service spend per store per period when cooperating"
@@ -120,14 +177,15 @@ class Distributor(Strict):
 
     @property
     def label(self) -> str:
+        """The name to show: the display name, else the id."""
         return self.name or self.id
 
 
 class Store(Strict):
     """A distributor's retail outlet; its levers are the seed's retail experience (21-43)."""
 
-    id: str = Field(min_length=1)
-    distributor: str = Field(description="id of the owning distributor")
+    id: Id
+    distributor: Ref = Field(description="id of the owning distributor")
     location: Location = Field(description="where the store is on the map")
     service_level: Unit = Field(
         0.65, description="service quality at the market's reference service spend, 0-1"
@@ -189,8 +247,10 @@ CLAUSE_METRICS: dict[str, ClauseMetric] = {
 
 
 class Clause(Strict):
-    """One explicit, measurable expectation, checked at every review (seed: make expectations
-    explicit and measurable)."""
+    """One explicit, measurable expectation, checked at every review.
+
+    The seed: make expectations explicit and measurable.
+    """
 
     metric: str = Field(description="what is measured: " + ", ".join(CLAUSE_METRICS))
     threshold: float | None = Field(
@@ -202,7 +262,7 @@ class Clause(Strict):
     penalty: Money = Field(
         0.0, description="SLA penalty per breach found at a review, paid to the other party"
     )
-    id: str | None = Field(None, description="name in outputs, compliance_<id> (default: metric)")
+    id: Id | None = Field(None, description="name in outputs, compliance_<id> (default: metric)")
 
     @model_validator(mode="after")
     def _standard_in_range(self) -> Self:
@@ -210,32 +270,35 @@ class Clause(Strict):
         if spec is None:
             close = difflib.get_close_matches(self.metric, list(CLAUSE_METRICS), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ValueError(
-                f"metric: unknown clause metric '{self.metric}'{hint}; valid: "
-                + ", ".join(CLAUSE_METRICS)
-            )
+            raise LocatedError(
+                "metric", f"unknown clause metric {_quote(self.metric)}{hint}; valid: "
+                + ", ".join(CLAUSE_METRICS),
+            )  # fmt: skip
         if self.metric == "data_shared":
             if self.threshold not in (None, 1.0):
-                raise ValueError("threshold: data_shared takes no threshold (it is met or not)")
+                raise LocatedError("threshold", "data_shared takes no threshold (it is met or not)")
             return self
         if self.threshold is None:
-            raise ValueError(f"threshold: a {self.metric} clause needs a threshold")
+            raise LocatedError("threshold", f"a {self.metric} clause needs a threshold")
         if not spec.low <= self.threshold <= spec.high:
-            raise ValueError(
-                f"threshold: {self.threshold:g} is out of range for {self.metric} "
-                f"({spec.low:g} to {spec.high:g} {spec.unit})"
-            )
+            raise LocatedError(
+                "threshold", f"{self.threshold:g} is out of range for {self.metric} "
+                f"({spec.low:g} to {spec.high:g} {spec.unit})",
+            )  # fmt: skip
         return self
 
     @property
     def name(self) -> str:
+        """The clause's name in outputs (`compliance_<name>`): its id, else its metric."""
         return self.id or self.metric
 
     @property
     def standard(self) -> ClauseMetric:
+        """What the clause's metric measures and which way its standard points."""
         return CLAUSE_METRICS[self.metric]
 
     def met_by(self, value: float) -> bool:
+        """Whether a measured value meets the standard (to within rounding, 1e-12)."""
         if self.metric == "data_shared":
             return value >= 1.0
         assert self.threshold is not None
@@ -249,23 +312,91 @@ class Renegotiation(Strict):
 
     every: int = Field(ge=1, le=520, description="periods between renewals")
     supplier_power: Unit = Field(0.5, description="supplier's bargaining power, 0-1")
-    supplier_outside_option: float = Field(
-        0.0, description="supplier's profit per period from its next-best use of the volume"
+    supplier_outside_option: Money = Field(
+        0.0, description="supplier's profit per period from its next-best use of the volume; not "
+        "negative, so that the agreed price lies between unit cost and retail price",
     )
-    distributor_outside_option: float = Field(
-        0.0, description="distributor's profit per period from its next-best brand"
+    distributor_outside_option: Money = Field(
+        0.0, description="distributor's profit per period from its next-best brand; not negative",
     )
+
+
+CONTRACT_TRUST_PARAMETERS = ("initial", "gain", "loss")
+"""Parameters of the `trust` strategy that a contract sets itself (its `trust:` settings)."""
+
+
+def strategy_problem(spec: str, in_contract: bool = False) -> str | None:
+    """Why `spec` is not a strategy as `linkages tournament` reads it, or None.
+
+    A spec is `name[:key=value]...` (`game.players.parse_player`). Stricter than the
+    tournament: every parameter of the library is a probability or a 0-1 trust level, so each
+    must be a number from 0 to 1, given once; in a contract, trust's opening level, gain and
+    loss come from the contract.
+    """
+    name, *settings = spec.strip().split(":")
+    if name not in STRATEGIES:
+        return unknown_strategy_message(name)
+    parameters = strategy_parameters(name)
+    given: set[str] = set()
+    for setting in settings:
+        key, sep, value = (part.strip() for part in setting.partition("="))
+        if not sep:
+            return f"'{spec}': a parameter must look like key=value, got '{setting}'"
+        if key not in parameters:
+            known = ", ".join(parameters) or "none"
+            return f"'{spec}': {name} has no parameter '{key}' (its parameters: {known})"
+        if key in given:
+            return f"'{spec}': parameter {key} is given twice"
+        given.add(key)
+        try:
+            number = float(value)
+        except ValueError:
+            return f"'{spec}': parameter {key} must be a number, got '{value}'"
+        if not 0.0 <= number <= 1.0:  # NaN fails too
+            return f"'{spec}': parameter {key} must be from 0 to 1, got {value}"
+        if in_contract and name == "trust" and key in CONTRACT_TRUST_PARAMETERS:
+            return (f"'{spec}': in a contract, trust's {key} comes from the contract's trust "
+                    "settings; give only threshold")  # fmt: skip
+    try:
+        parse_player(spec)  # the tournament's own reading, so both accept the same specs
+    except ValueError as err:
+        return str(err)
+    return None
+
+
+def strategy_parameters(name: str) -> list[str]:
+    """The number parameters of a library strategy.
+
+    Its constructor's arguments with a number or None default (gtft's payoff table is not one).
+    """
+    signature = inspect.signature(STRATEGIES[name].__init__)
+    return [
+        p.name for p in list(signature.parameters.values())[1:]
+        if p.kind is p.POSITIONAL_OR_KEYWORD and (
+            p.default is None or isinstance(p.default, (int, float)))
+    ]  # fmt: skip
+
+
+StrategySpec = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class Contract(Strict):
-    """A supplier-distributor relationship played as a repeated game under explicit, measurable
-    expectations (seed slides 8-13; docs/contracts.md)."""
+    """A supplier-distributor relationship: a repeated game under measurable expectations.
 
-    id: str | None = Field(None, description="identifier (defaults to supplier-distributor)")
-    supplier: str
-    distributor: str
-    supplier_strategy: str = Field("tft", description="strategy name (`linkages strategies`)")
-    distributor_strategy: str = Field("tft", description="strategy name (`linkages strategies`)")
+    Seed slides 8-13; docs/contracts.md.
+    """
+
+    id: Id | None = Field(None, description="identifier (defaults to supplier-distributor)")
+    supplier: Ref
+    distributor: Ref
+    supplier_strategy: StrategySpec = Field(
+        "tft", description="strategy (`linkages strategies`), with parameters as in `linkages "
+        "tournament`: `gtft:p=0.1`, `trust:threshold=0.6`",
+    )
+    distributor_strategy: StrategySpec = Field(
+        "tft", description="strategy, likewise; `trust` takes its opening level, gain and loss "
+        "from the contract's `trust`",
+    )
     review_every: int = Field(4, ge=1, le=520, description="periods between relationship reviews")
     price_band: float = Field(0.05, ge=0.0, le=0.5, description="allowed deviation from RRP")
     monitoring_error: float = Field(
@@ -285,63 +416,71 @@ class Contract(Strict):
     recontract_after: int | None = Field(
         None, ge=1, le=520, description="periods after a break before a new contract; none = never"
     )
-    wholesale_price: float | None = Field(
-        None, gt=0.0, description="price per unit under this contract (default: the supplier's)"
+    wholesale_price: Price | None = Field(
+        None, description="price per unit under this contract (default: the supplier's)"
     )
     renegotiation: Renegotiation | None = Field(
         None, description="Nash bargaining over the wholesale price at renewal; none = fixed"
     )
 
+    @field_validator("supplier_strategy", "distributor_strategy")
+    @classmethod
+    def _known_strategy(cls, spec: str) -> str:
+        problem = strategy_problem(spec, in_contract=True)
+        if problem is not None:
+            raise ValueError(problem)
+        return spec
+
     @model_validator(mode="after")
-    def _strategies_and_clauses(self) -> Self:
-        for side in ("supplier_strategy", "distributor_strategy"):
-            name = getattr(self, side)
-            if name not in STRATEGIES:
-                raise ValueError(f"{side}: {unknown_strategy_message(name)}")
+    def _clauses(self) -> Self:
         names: dict[str, str] = {}
         for party in ("supplier", "distributor"):
             for j, clause in enumerate(getattr(self, f"{party}_clauses")):
                 where = f"{party}_clauses[{j}]"
                 owner = clause.standard.party
                 if owner != party:
-                    raise ValueError(
-                        f"{where}.metric: {clause.metric} is the {owner}'s obligation; list it "
-                        f"under {owner}_clauses"
-                    )
+                    raise LocatedError(
+                        f"{where}.metric", f"{clause.metric} is the {owner}'s obligation; list "
+                        f"it under {owner}_clauses",
+                    )  # fmt: skip
                 if clause.name in names:
-                    raise ValueError(
-                        f"{where}: a second clause named '{clause.name}' (the first is "
-                        f"{names[clause.name]}); give one an id"
-                    )
+                    raise LocatedError(
+                        where, f"a second clause named '{clause.name}' (the first is "
+                        f"{names[clause.name]}); give one an id",
+                    )  # fmt: skip
                 names[clause.name] = where
         return self
 
     @property
     def key(self) -> str:
+        """The contract's id, else `supplier-distributor`."""
         return self.id or f"{self.supplier}-{self.distributor}"
 
     @property
     def clauses(self) -> list[Clause]:
+        """Every clause of the contract, the supplier's first."""
         return [*self.supplier_clauses, *self.distributor_clauses]
 
 
 class Centre(Strict):
     """A cluster of a segment's homes (a district)."""
 
-    x: float = Field(ge=0.0, description="km")
-    y: float = Field(ge=0.0, description="km")
-    weight: float = Field(1.0, gt=0.0, description="relative share of the segment living here")
+    x: float = Field(ge=0.0, description="km (within the map)")
+    y: float = Field(ge=0.0, description="km (within the map)")
+    weight: float = Field(
+        1.0, gt=0.0, le=1e6, description="relative share of the segment living here"
+    )
 
 
 class Tastes(Strict):
     """Multinomial-logit utility weights of a segment (model.md §3.4)."""
 
-    quality: float = Field(3.0, ge=0.0, description="utility per unit of quality")
-    brand: float = Field(1.5, ge=0.0, description="utility per unit of brand equity")
-    price: float = Field(3.0, ge=0.0, description="price sensitivity: utility per log(price/ref)")
-    service: float = Field(2.0, ge=0.0, description="utility per unit of store service")
-    layout: float = Field(0.5, ge=0.0, description="utility per unit of layout quality")
-    reputation: float = Field(1.0, ge=0.0, description="utility per unit of store reputation")
+    quality: Weight = Field(3.0, description="utility per unit of quality")
+    brand: Weight = Field(1.5, description="utility per unit of brand equity")
+    price: Weight = Field(3.0, description="price sensitivity: utility per log(price/ref)")
+    service: Weight = Field(2.0, description="utility per unit of store service")
+    layout: Weight = Field(0.5, description="utility per unit of layout quality")
+    reputation: Weight = Field(1.0, description="utility per unit of store reputation")
     distance_decay: float = Field(
         2.0, ge=0.0, le=5.0, description="Huff exponent: utility -lambda*log(1 + d/1km)"
     )
@@ -354,6 +493,7 @@ class Tastes(Strict):
     consideration_stores: int | None = Field(
         None,
         ge=1,
+        le=1_000_000,
         description="stores a customer considers: the nearest this many to home (a "
         "consideration set); none: every store. Saves memory and time on maps with many stores",
     )
@@ -369,14 +509,18 @@ class Tastes(Strict):
 class Segment(Strict):
     """A customer segment: where its customers live, what they value, how they react."""
 
-    id: str = Field(min_length=1)
+    id: Id
     share: float = Field(gt=0.0, le=1.0, description="share of all customers")
     centres: list[Centre] = Field(min_length=1, description="districts where customers live")
-    spread_km: float = Field(3.0, gt=0.0, description="std. deviation of homes around a centre")
+    spread_km: float = Field(
+        3.0, gt=0.0, le=10_000.0, description="std. deviation of homes around a centre"
+    )
     initial_active: Unit = Field(0.35, description="share active (buying) at the start")
     initial_lapsed: Unit = Field(0.10, description="share lapsed (former customers) at the start")
     shop_probability: Unit = Field(0.5, description="chance an active customer shops per period")
-    units_per_purchase: float = Field(1.0, gt=0.0, description="units bought per purchase")
+    units_per_purchase: float = Field(
+        1.0, gt=0.0, le=1e6, description="units bought per purchase"
+    )
     tastes: Tastes = Field(default_factory=Tastes, description="logit utility weights")
     outside_utility: float = Field(
         1.0, ge=-20.0, le=20.0, description="utility of buying nothing / elsewhere"
@@ -419,7 +563,7 @@ class Funnel(Strict):
     """Acquisition funnel (seed slide 33): attention, interest, desire, conviction, action."""
 
     cost_per_contact: float = Field(
-        0.5, gt=0.0, description="marketing money per customer contact (reach)"
+        0.5, gt=0.0, le=MAX_MONEY, description="marketing money per customer contact (reach)"
     )
     interest: Unit = Field(0.25, description="base chance per period: attention -> interest")
     desire: Unit = Field(0.25, description="base chance per period: interest -> desire")
@@ -432,14 +576,14 @@ class Funnel(Strict):
 class Market(Strict):
     """Market-wide mechanisms: experience, service recovery, brand and reputation dynamics."""
 
-    reference_price: float = Field(100.0, gt=0.0, description="customers' reference price")
+    reference_price: Price = Field(100.0, description="customers' reference price")
     greeting_standard_s: float = Field(
-        30.0, gt=0.0, description="SMART greeting standard, seconds (seed slide 57)"
+        30.0, gt=0.0, le=3_600.0, description="SMART greeting standard, seconds (seed slide 57)"
     )
     experience_noise: float = Field(0.08, ge=0.0, le=1.0, description="std. dev. of experience")
-    experience_quality: float = Field(0.4, ge=0.0, description="weight of quality in experience")
-    experience_service: float = Field(0.4, ge=0.0, description="weight of service in experience")
-    experience_value: float = Field(0.2, ge=0.0, description="weight of value for money")
+    experience_quality: Weight = Field(0.4, description="weight of quality in experience")
+    experience_service: Weight = Field(0.4, description="weight of service in experience")
+    experience_value: Weight = Field(0.2, description="weight of value for money")
     stockout_experience: Unit = Field(0.15, description="experience of finding no stock")
     close_base: Unit = Field(0.55, description="chance an untrained store closes a sale")
     close_training: Unit = Field(0.40, description="extra close chance from full training")
@@ -451,12 +595,14 @@ class Market(Strict):
     service_spend_reference: float = Field(
         4_000.0,
         gt=0.0,
+        le=MAX_MONEY,
         description="service spend per store per period at which a store "
         "delivers its nominal service_level",
     )
     training_spend_reference: float = Field(
         1_000.0,
         gt=0.0,
+        le=MAX_MONEY,
         description="training spend per store per period that keeps staff at "
         "their nominal staff_training",
     )
@@ -492,85 +638,157 @@ class Market(Strict):
         return self
 
 
-INTERVENTION_KINDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # kind: (required fields, optional fields) beyond id, kind, start, end, costs, description
-    "train_staff": ((), ("store", "distributor", "training_boost")),
-    "service_standards": ((), ("store", "distributor", "greeting_time_s", "service_boost")),
-    "price_promotion": (("distributor", "discount", "end"), ("supplier",)),
-    "open_store": (("new_store",), ()),
-    "close_store": (("store",), ()),
-    "product_mix": (("distributor", "supplier"), ("carry",)),
-    "introduce_sla": (("contract", "penalty"), ()),
-    "share_data": (("distributor",), ("supplier",)),
-}
-"""Every intervention kind with the fields it needs and the ones it may take."""
-
-TARGET_FIELDS = (
-    "store", "distributor", "supplier", "contract", "training_boost", "service_boost",
-    "greeting_time_s", "discount", "carry", "penalty", "new_store",
-)  # fmt: skip
-
-
 class Intervention(Strict):
-    """A decision to evaluate against a counterfactual (seed: "was it worth it?"), active from
-    `start` to `end` (exclusive; none = to the end of the run)."""
+    """A decision to evaluate against a counterfactual (seed: "was it worth it?").
 
-    id: str = Field(min_length=1, description="unique name, used in `linkages evaluate`")
-    kind: str = Field(description="what is done: " + ", ".join(INTERVENTION_KINDS))
-    start: int = Field(ge=0, description="first period in which it acts")
-    end: int | None = Field(None, ge=1, description="period in which it stops (exclusive)")
+    It acts from `start` to `end` (exclusive; none = to the end of the run). Each `kind` is its
+    own model (below) with exactly the fields it takes, besides these common ones.
+    """
+
+    id: Id = Field(description="unique name, used in `linkages evaluate`")
+    kind: str = Field(description="what is done: one of the kinds below")
+    start: int = Field(ge=0, le=MAX_PERIODS, description="first period in which it acts")
+    end: int | None = Field(
+        None, ge=1, le=MAX_PERIODS, description="period in which it stops (exclusive)"
+    )
     cost: Money = Field(0.0, description="one-off cost paid at the start by the distributor")
     cost_per_period: Money = Field(0.0, description="cost per period while it acts")
-    description: str = Field("", description="one line for tables")
+    description: Text = Field("", description="one line for tables")
     enabled: bool = Field(
         True, description="false keeps it in the market's structure but never lets it act"
     )
-    store: str | None = Field(None, description="the store it applies to")
-    distributor: str | None = Field(None, description="the distributor (all its stores)")
-    supplier: str | None = Field(None, description="the brand it applies to")
-    contract: str | None = Field(None, description="the contract it applies to")
-    training_boost: Unit | None = Field(None, description="train_staff: added to staff "
-                                        "training, 0-1 (default 0.2)")  # fmt: skip
-    service_boost: Unit | None = Field(None, description="service_standards: added to service "
-                                       "level, 0-1")  # fmt: skip
-    greeting_time_s: float | None = Field(
-        None, ge=0.0, le=3_600.0, description="service_standards: new greeting time, seconds"
-    )
-    discount: float | None = Field(
-        None, ge=0.0, le=0.9, description="price_promotion: price cut below RRP, fraction"
-    )
-    carry: bool | None = Field(None, description="product_mix: carry the brand (default false)")
-    penalty: Money | None = Field(
-        None, description="introduce_sla: SLA penalty on every clause of the contract"
-    )
-    new_store: Store | None = Field(None, description="open_store: the store that opens")
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            """A targeting field another kind takes reads as None on this kind.
+
+            So code that handles every kind (market.interventions, analysis.evaluation) reads
+            them all alike.
+            """
+            if name in TARGET_FIELDS:
+                return None
+            return super().__getattr__(name)
 
     @model_validator(mode="after")
-    def _fields_fit_kind(self) -> Self:
-        if self.kind not in INTERVENTION_KINDS:
-            close = difflib.get_close_matches(self.kind, list(INTERVENTION_KINDS), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ValueError(f"kind: unknown intervention kind '{self.kind}'{hint}; valid: "
-                             + ", ".join(INTERVENTION_KINDS))  # fmt: skip
-        required, optional = INTERVENTION_KINDS[self.kind]
-        for name in required:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name}: a {self.kind} intervention needs {name}")
-        for name in TARGET_FIELDS:
-            if getattr(self, name) is not None and name not in (*required, *optional):
-                raise ValueError(f"{name}: does not apply to a {self.kind} intervention")
-        targeted = self.store is not None or self.distributor is not None
-        if self.kind in ("train_staff", "service_standards") and not targeted:
-            raise ValueError(f"store: a {self.kind} intervention needs a store or a distributor")
-        if self.kind == "service_standards" and self.greeting_time_s is None and (
-                self.service_boost is None):  # fmt: skip
-            raise ValueError("service_boost: give greeting_time_s, service_boost or both")
+    def _end_after_start(self) -> Self:
         if self.end is not None and self.end <= self.start:
-            raise ValueError(f"end: must be after start ({self.start}), got {self.end}")
+            raise LocatedError("end", f"must be after start ({self.start}), got {self.end}")
         return self
 
     def active(self, period: int) -> bool:
+        """Whether it acts in `period` (from `start`, until `end` exclusive)."""
         return self.start <= period and (self.end is None or period < self.end)
+
+
+def _needs_a_target(iv: Intervention) -> None:
+    if iv.store is None and iv.distributor is None:
+        raise LocatedError("store", f"a {iv.kind} intervention needs a store or a distributor")
+
+
+class TrainStaff(Intervention):
+    """`train_staff`: more staff training at one store, or at every store of a distributor."""
+
+    kind: Literal["train_staff"]
+    store: Ref | None = Field(None, description="the store it applies to")
+    distributor: Ref | None = Field(None, description="the distributor (all its stores)")
+    training_boost: Unit | None = Field(
+        None, description="added to staff training, 0-1 (default 0.2)"
+    )
+
+    @model_validator(mode="after")
+    def _target(self) -> Self:
+        _needs_a_target(self)
+        return self
+
+
+class ServiceStandards(Intervention):
+    """`service_standards`: a greeting standard and/or better service at a store or stores."""
+
+    kind: Literal["service_standards"]
+    store: Ref | None = Field(None, description="the store it applies to")
+    distributor: Ref | None = Field(None, description="the distributor (all its stores)")
+    greeting_time_s: float | None = Field(
+        None, ge=0.0, le=3_600.0, description="new greeting time, seconds"
+    )
+    service_boost: Unit | None = Field(None, description="added to service level, 0-1")
+
+    @model_validator(mode="after")
+    def _what(self) -> Self:
+        _needs_a_target(self)
+        if self.greeting_time_s is None and self.service_boost is None:
+            raise LocatedError("service_boost", "give greeting_time_s, service_boost or both")
+        return self
+
+
+class PricePromotion(Intervention):
+    """`price_promotion`: a distributor cuts the price of one brand, or all, for a while."""
+
+    kind: Literal["price_promotion"]
+    end: int = Field(ge=1, le=MAX_PERIODS, description="period in which it stops (exclusive)")
+    distributor: Ref = Field(description="the distributor that runs it")
+    discount: float = Field(ge=0.0, le=0.9, description="price cut below RRP, fraction")
+    supplier: Ref | None = Field(None, description="the brand (default: every brand it carries)")
+
+
+class OpenStore(Intervention):
+    """`open_store`: a new store, closed until `start` (it is part of the market's structure)."""
+
+    kind: Literal["open_store"]
+    new_store: Store = Field(description="the store that opens")
+
+
+class CloseStore(Intervention):
+    """`close_store`: a store closes from `start` (until `end`, if given)."""
+
+    kind: Literal["close_store"]
+    store: Ref = Field(description="the store that closes")
+
+
+class ProductMix(Intervention):
+    """`product_mix`: a distributor drops a brand (or, with `carry: true`, keeps it)."""
+
+    kind: Literal["product_mix"]
+    distributor: Ref = Field(description="the distributor")
+    supplier: Ref = Field(description="the brand")
+    carry: bool | None = Field(None, description="carry the brand (default false)")
+
+
+class IntroduceSla(Intervention):
+    """`introduce_sla`: an SLA penalty on every clause of a contract."""
+
+    kind: Literal["introduce_sla"]
+    contract: Ref = Field(description="the contract (its id, or supplier-distributor)")
+    penalty: Money = Field(description="SLA penalty per breached clause")
+
+
+class ShareData(Intervention):
+    """`share_data`: a distributor shares buying-habit data with one supplier, or with all."""
+
+    kind: Literal["share_data"]
+    distributor: Ref = Field(description="the distributor that shares")
+    supplier: Ref | None = Field(None, description="the supplier (default: every supplier)")
+
+
+INTERVENTION_KINDS: dict[str, type[Intervention]] = {
+    cls.model_fields["kind"].annotation.__args__[0]: cls  # type: ignore[union-attr]
+    for cls in (TrainStaff, ServiceStandards, PricePromotion, OpenStore, CloseStore, ProductMix,
+                IntroduceSla, ShareData)
+}  # fmt: skip
+"""Every intervention kind and its model."""
+
+TARGET_FIELDS: tuple[str, ...] = tuple(dict.fromkeys(
+    name for cls in INTERVENTION_KINDS.values() for name in cls.model_fields
+    if name not in Intervention.model_fields
+))  # fmt: skip
+"""Fields some kinds take and others do not (they read as None on a kind without them)."""
+
+AnyIntervention = Annotated[
+    TrainStaff | ServiceStandards | PricePromotion | OpenStore | CloseStore | ProductMix
+    | IntroduceSla | ShareData,
+    Field(discriminator="kind"),
+]
+"""An intervention of any kind, chosen by its `kind` field."""
 
 
 def opening_stores(interventions: list[Intervention]) -> list[Store]:
@@ -581,13 +799,14 @@ def opening_stores(interventions: list[Intervention]) -> list[Store]:
 class Scenario(Strict):
     """A whole market: agents, contracts, customer segments and run settings."""
 
-    name: str = Field("scenario", min_length=1, description="short name used in output folders")
-    description: str = Field("", description="one line shown by `linkages scenarios`")
-    periods: int = Field(52, ge=1, le=10_000, description="number of periods (weeks)")
+    name: Id = Field("scenario", description="short name used in output folders")
+    description: Text = Field("", description="one line shown by `linkages scenarios`")
+    periods: int = Field(52, ge=1, le=MAX_PERIODS, description="number of periods (weeks)")
     customers: int = Field(100_000, ge=10, le=100_000_000, description="customers in the market")
     market_size: int | None = Field(
         None,
         ge=1,
+        le=MAX_MARKET_SIZE,
         description="real customers the simulated ones stand for (default: customers); money "
         "and units scale by market_size / customers, so --customers changes resolution only",
     )
@@ -603,7 +822,7 @@ class Scenario(Strict):
         "carry exactly the brands it has contracts with"
     )
     segments: list[Segment] = Field(min_length=1, description="customer segments")
-    interventions: list[Intervention] = Field(
+    interventions: list[AnyIntervention] = Field(
         default_factory=list, description="decisions to evaluate (`linkages evaluate`)"
     )
 
@@ -623,12 +842,10 @@ class Scenario(Strict):
                     f"stores[{i}].distributor",
                     f"unknown distributor '{store.distributor}'; known: {_names(distributors)}",
                 )
-            for axis, limit in (("x", self.map.width_km), ("y", self.map.height_km)):
-                if getattr(store.location, axis) > limit:
-                    raise LocatedError(
-                        f"stores[{i}].location.{axis}",
-                        f"must be <= the map's size ({limit:g} km)",
-                    )
+            self._on_the_map(store.location, f"stores[{i}].location")
+        for i, segment in enumerate(self.segments):
+            for j, centre in enumerate(segment.centres):
+                self._on_the_map(centre, f"segments[{i}].centres[{j}]")
         pairs: dict[tuple[str, str], int] = {}
         for i, c in enumerate(self.contracts):
             if c.supplier not in suppliers:
@@ -655,10 +872,13 @@ class Scenario(Strict):
                     f"(the first is contracts[{pairs[pair]}])",
                 )
             pairs[pair] = i
-        keys = [c.key for c in self.contracts]
-        if len(set(keys)) != len(keys):
-            raise LocatedError("contracts", "contract ids must be unique")
-        self._check_interventions(suppliers, distributors, set(keys))
+        keys: dict[str, int] = {}
+        for i, c in enumerate(self.contracts):
+            if c.key in keys:
+                raise LocatedError(f"contracts[{i}].id", f"duplicate contract id '{c.key}' "
+                                   f"(also contracts[{keys[c.key]}])")  # fmt: skip
+            keys[c.key] = i
+        self._check_interventions(suppliers, distributors)
         owners = {s.distributor for s in self.all_stores}
         for i, c in enumerate(self.contracts):
             if c.distributor not in owners:
@@ -672,9 +892,32 @@ class Scenario(Strict):
             raise LocatedError("segments", f"shares must sum to 1 (they sum to {total:g})")
         return self
 
-    def _check_interventions(self, suppliers: set, distributors: set, contracts: set) -> None:
-        stores = {s.id for s in self.stores}
+    def _on_the_map(self, point: Location | Centre, where: str) -> None:
+        for axis, limit in (("x", self.map.width_km), ("y", self.map.height_km)):
+            if getattr(point, axis) > limit:
+                raise LocatedError(f"{where}.{axis}", f"must be <= the map's size ({limit:g} km)")
+
+    def _check_interventions(self, suppliers: set[str], distributors: set[str]) -> None:
+        """References, timing and targets of the interventions.
+
+        Each must act on something that exists in the run's structure (stores that open_store
+        interventions add included).
+        """
         _unique(self.interventions, "interventions")
+        stores = {s.id: s.distributor for s in self.stores}
+        for i, iv in enumerate(self.interventions):
+            if iv.new_store is not None:
+                where, new = f"interventions[{i}].new_store", iv.new_store
+                if new.id in stores:
+                    raise LocatedError(f"{where}.id", f"store '{new.id}' already exists")
+                if new.distributor not in distributors:
+                    message = f"unknown distributor '{new.distributor}'; known: " + _names(
+                        distributors)  # fmt: skip
+                    raise LocatedError(f"{where}.distributor", message)
+                self._on_the_map(new.location, f"{where}.location")
+                stores[new.id] = new.distributor
+        contracts = {c.key: c for c in self.contracts}
+        pairs = {(c.supplier, c.distributor) for c in self.contracts}
         for i, iv in enumerate(self.interventions):
             where = f"interventions[{i}]"
             for field, known in (("store", stores), ("distributor", distributors),
@@ -689,42 +932,68 @@ class Scenario(Strict):
             if iv.end is not None and iv.end > self.periods:
                 raise LocatedError(f"{where}.end", f"{iv.end} is after the run's end "
                                    f"({self.periods})")  # fmt: skip
-            if iv.new_store is not None:
-                if iv.new_store.id in stores:
-                    raise LocatedError(f"{where}.new_store.id",
-                                       f"store '{iv.new_store.id}' already exists")  # fmt: skip
-                if iv.new_store.distributor not in distributors:
-                    message = f"unknown distributor '{iv.new_store.distributor}'"
-                    raise LocatedError(f"{where}.new_store.distributor", message)
-                stores.add(iv.new_store.id)
-            if iv.kind == "product_mix" and (iv.supplier, iv.distributor) not in {
-                    (c.supplier, c.distributor) for c in self.contracts}:  # fmt: skip
-                raise LocatedError(where, f"distributor '{iv.distributor}' has no contract with "
-                                   f"supplier '{iv.supplier}'")  # fmt: skip
+            if iv.store is not None and iv.distributor is not None and (
+                    stores[iv.store] != iv.distributor):  # fmt: skip
+                raise LocatedError(f"{where}.store", f"store '{iv.store}' belongs to "
+                                   f"'{stores[iv.store]}', not to '{iv.distributor}'; give one "
+                                   "of store and distributor")  # fmt: skip
+            if iv.kind in ("train_staff", "service_standards") and iv.store is None and (
+                    iv.distributor not in stores.values()):  # fmt: skip
+                raise LocatedError(f"{where}.distributor",
+                                   f"distributor '{iv.distributor}' has no store")  # fmt: skip
+            if iv.kind in ("product_mix", "price_promotion", "share_data"):
+                self._check_brand_at(iv, where, pairs)
+            if iv.kind == "introduce_sla" and not contracts[iv.contract].clauses:
+                raise LocatedError(f"{where}.contract", f"contract '{iv.contract}' has no "
+                                   "clauses for an SLA penalty to apply to")  # fmt: skip
+
+    @staticmethod
+    def _check_brand_at(iv: Intervention, where: str, pairs: set[tuple[str, str]]) -> None:
+        """A brand-level intervention needs the distributor to carry the brand (some brand)."""
+        if iv.supplier is not None and (iv.supplier, iv.distributor) not in pairs:
+            raise LocatedError(where, f"distributor '{iv.distributor}' has no contract with "
+                               f"supplier '{iv.supplier}'")  # fmt: skip
+        if iv.supplier is None and all(d != iv.distributor for _, d in pairs):
+            raise LocatedError(f"{where}.distributor",
+                               f"distributor '{iv.distributor}' has no contract")  # fmt: skip
 
     @property
     def all_stores(self) -> list[Store]:
-        """The stores of the market's structure: those listed, then those that `open_store`
-        interventions add (closed until they open)."""
+        """The stores of the market's structure.
+
+        Those listed, then those that `open_store` interventions add (closed until they open).
+        """
         return [*self.stores, *opening_stores(self.interventions)]
 
     def supplier_index(self) -> dict[str, int]:
+        """Each supplier's position by id."""
         return {s.id: i for i, s in enumerate(self.suppliers)}
 
     def distributor_index(self) -> dict[str, int]:
+        """Each distributor's position by id."""
         return {d.id: i for i, d in enumerate(self.distributors)}
 
 
 class LocatedError(ValueError):
-    """A cross-field error that knows the path of the field it concerns."""
+    """An error that knows the path of the field it concerns (a cross-field rule).
+
+    The path is relative to the model that raises it.
+    """
 
     def __init__(self, path: str, message: str) -> None:
+        """An error at `path` (e.g. `stores[2].location.x`) saying `message`."""
         super().__init__(f"{path}: {message}")
         self.path = path
         self.message = message
 
 
-def _names(ids: set[str]) -> str:
+def _quote(text: str, limit: int = 40) -> str:
+    """A user's string in a message: quoted, on one line, and short."""
+    shown = text if len(text) <= limit else text[: limit - 3] + "..."
+    return repr(shown) if not shown.isprintable() else f"'{shown}'"
+
+
+def _names(ids) -> str:
     return ", ".join(sorted(ids))
 
 
