@@ -1,3 +1,5 @@
+"""`python -m linkages_sim`: the `linkages` command line."""
+
 from linkages_sim.cli import main
 
 main()

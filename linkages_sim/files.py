@@ -1,6 +1,9 @@
-"""Files written whole or not at all: each is written to a temporary name beside its target and
-renamed into place, so a crash or Ctrl-C never leaves a half-written result that looks complete
-(POSIX `rename` is atomic within a file system)."""
+"""Files written whole or not at all.
+
+Each is written to a temporary name beside its target and renamed into place, so a crash or
+Ctrl-C never leaves a half-written result that looks complete (POSIX `rename` is atomic within
+a file system).
+"""
 
 from __future__ import annotations
 

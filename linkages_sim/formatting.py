@@ -18,8 +18,10 @@ def money(x: float | None) -> str:
 
 
 def compact(x: float | None, digits: str = ".2f", small: str = ".0f") -> str:
-    """Money in a few characters (12.30M, 456.70k), for narrow terminal tables; figure ticks
-    use `digits="g"` (12.3M, 200k)."""
+    """Money in a few characters (12.30M, 456.70k), for narrow terminal tables.
+
+    Figure ticks use `digits="g"` (12.3M, 200k).
+    """
     if missing(x):
         return "n/a"
     for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):

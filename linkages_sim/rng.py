@@ -45,11 +45,14 @@ states and stores."""
 
 
 class Streams:
-    """Factory of independent generators keyed by a purpose and integers such as (period, unit)
-    in the market or (repetition, player, opponent) in a tournament.
+    """Factory of independent generators keyed by a purpose and integers.
+
+    The integers are such as (period, unit) in the market or (repetition, player, opponent) in a
+    tournament.
 
     `structure_seed` (default: `seed`) seeds the `STRUCTURE` draws alone, so replications can
-    share one market layout and differ only in what happens in it."""
+    share one market layout and differ only in what happens in it.
+    """
 
     def __init__(self, seed: int, structure_seed: int | None = None) -> None:
         """Streams of `seed`; a bad seed (negative, not an integer) is a `ValueError`."""

@@ -36,8 +36,10 @@ def t_interval(
 
 
 def json_number(x: object, digits: int | None = None) -> float | None:
-    """A float for JSON: None for NaN and infinities (undefined, e.g. a rate over zero
-    customers), optionally rounded."""
+    """A float for JSON, optionally rounded; None for NaN and infinities.
+
+    NaN and infinities are undefined values here, e.g. a rate over zero customers.
+    """
     if x is None:
         return None
     value = float(x)  # type: ignore[arg-type]
@@ -47,5 +49,5 @@ def json_number(x: object, digits: int | None = None) -> float | None:
 
 
 def ratio(numerator: float, denominator: float) -> float:
-    """numerator / denominator, NaN when the denominator is zero (undefined, not zero)."""
+    """Numerator / denominator, NaN when the denominator is zero (undefined, not zero)."""
     return float(numerator) / float(denominator) if denominator else math.nan

@@ -63,10 +63,13 @@ def only(scenario: Scenario, keep: str | None) -> Scenario:
 
 @dataclass(frozen=True)
 class RunKPIs:
-    """Picklable measure: the run's KPIs (market, distributors, suppliers) and what each
-    intervention cost."""
+    """Picklable measure: the run's KPIs and what each intervention cost.
+
+    The KPIs are those of the market, the distributors and the suppliers.
+    """
 
     def __call__(self, model: MarketModel) -> tuple[pd.DataFrame, dict[str, float]]:
+        """Measure a finished run: its KPI frame and each intervention's cost paid."""
         frame = kpis(model.timeseries(), model.spec)
         frame = frame[frame["level"].isin(["market", "distributor", "supplier"])]
         return frame.reset_index(drop=True), dict(model.effects.paid)
@@ -114,6 +117,8 @@ class Evaluation:
         return pd.DataFrame(rows)
 
     def as_dict(self) -> dict:
+        """The evaluation as a JSON-ready record (NaN as None): settings, summary and uplifts."""
+
         def clean(x):
             return json_number(x) if isinstance(x, float) else x
 

@@ -34,8 +34,10 @@ Table = pd.DataFrame  # period x id
 
 @dataclass(frozen=True)
 class KPI:
-    """A KPI: a ratio of two sums (`kind="ratio"`), a sum (`"total"`), a level read at the end
-    (`"end"`) or averaged over periods (`"mean"`)."""
+    """A KPI: a ratio of two sums, a sum, or a level read at the end or averaged over periods.
+
+    `kind` says which: `"ratio"`, `"total"`, `"end"` or `"mean"`.
+    """
 
     name: str
     unit: str
@@ -426,9 +428,12 @@ def _definition(name: str) -> KPI:
 
 
 def _evaluate(kpi: KPI, value: Ratio | Table, by_period: bool) -> Table | pd.Series:
-    """Per period: the ratio (or level) of each period. Over the run: total numerator / total
+    """A KPI's value per period or over the run.
+
+    Per period: the ratio (or level) of each period. Over the run: total numerator / total
     denominator for a ratio, the sum for a total, the last value for a level read at the end,
-    the mean over periods for an average."""
+    the mean over periods for an average.
+    """
     if isinstance(value, tuple):
         num, den = value
         num = pd.DataFrame(num, index=den.index, columns=den.columns)
@@ -450,8 +455,11 @@ def _evaluate(kpi: KPI, value: Ratio | Table, by_period: bool) -> Table | pd.Ser
 def kpis(
     run: Run | pd.DataFrame, scenario: Scenario | None = None, by: str = "run"
 ) -> pd.DataFrame:
-    """Every KPI at every level: a tidy frame (level, id, kpi, value), plus `period` when
-    ``by="period"``. Pass a RunResult, or a run's long table and its scenario."""
+    """Every KPI at every level, as a tidy frame (level, id, kpi, value).
+
+    The frame also has `period` when ``by="period"``. Pass a RunResult, or a run's long table and
+    its scenario.
+    """
     if by not in ("run", "period"):
         raise ValueError(f"by must be 'run' or 'period', got {by!r}")
     if isinstance(run, pd.DataFrame):

@@ -60,9 +60,11 @@ def resolve_contract(scenario: Scenario, contract: str | None) -> str:
 def fixed_profile(
     scenario: Scenario, contract: str, profile: str, sla_penalty: float | None = None
 ) -> Scenario:
-    """A copy of the scenario where the contract's parties play `profile` for ever: fixed
-    strategies, trust that never breaks the relationship, and optionally every clause's SLA
-    penalty set to `sla_penalty`."""
+    """A copy of the scenario where the contract's parties play `profile` for ever.
+
+    Fixed strategies, trust that never breaks the relationship, and optionally every clause's SLA
+    penalty set to `sla_penalty`.
+    """
     data = scenario.model_dump()
     for c in data["contracts"]:
         if (c["id"] or f"{c['supplier']}-{c['distributor']}") != contract:
@@ -81,14 +83,17 @@ def fixed_profile(
 
 @dataclass(frozen=True)
 class ProfitPerPeriod:
-    """Picklable measure of a finished run: the two firms' mean profit per period, and how many
-    clause breaches each side was read to commit under the contract."""
+    """Picklable measure of a finished run: the two firms' mean profit per period.
+
+    Also how many clause breaches each side was read to commit under the contract.
+    """
 
     supplier: str
     distributor: str
     contract: str
 
     def __call__(self, model: MarketModel) -> tuple[float, float, int, int]:
+        """Measure a finished run: both firms' mean profit per period, and breaches read."""
         periods = max(model.periods_done, 1)
         opening = {f"supplier:{s.id}": s.cash for s in model.spec.suppliers}
         opening |= {f"distributor:{d.id}": d.cash for d in model.spec.distributors}
@@ -144,13 +149,20 @@ class PayoffMatrix:
         return out
 
     def game_class(self) -> dict[str, str]:
+        """Each side's class of 2x2 game (`classify`), and the game's.
+
+        The game's class is the sides' when they agree, else "other".
+        """
         sides = {party: classify(*self.payoffs(party).values()) for party in PARTIES}
         same = sides["supplier"] == sides["distributor"]
         return {**sides, "game": sides["supplier"] if same else "other"}
 
     def critical_continuation(self, party: str) -> float | None:
-        """(T - R) / (T - P): 0 when defecting never tempts; None when mutual cooperation is
-        not better than mutual defection (nothing to sustain)."""
+        """The critical continuation probability of `party`, (T - R) / (T - P).
+
+        0 when defecting never tempts; None when mutual cooperation is not better than mutual
+        defection (nothing to sustain).
+        """
         p = self.payoffs(party)
         if p["T"] <= p["R"]:
             return 0.0
@@ -159,9 +171,11 @@ class PayoffMatrix:
         return (p["T"] - p["R"]) / (p["T"] - p["P"])
 
     def ordering_established(self, party: str) -> dict[str, bool]:
-        """Whether T > R > P > S is established at the confidence level: by the paired
-        differences (all three intervals above zero) and by the profile intervals alone (each
-        one entirely above the next)."""
+        """Whether T > R > P > S is established at the confidence level, by two tests.
+
+        By the paired differences (all three intervals above zero) and by the profile intervals
+        alone (each one entirely above the next).
+        """
         paired = all(d["ci_low"] > 0 for d in self.differences(party).values())
         summary = self.summary().set_index(["profile", "party"])
         order = [PROFILE_OF[party][k] for k in "TRPS"]
@@ -179,6 +193,7 @@ class PayoffMatrix:
         )
 
     def as_dict(self) -> dict:
+        """The matrix as a JSON-ready record: settings, profiles, payoffs, differences, verdicts."""
         summary = self.summary().set_index(["profile", "party"])
         critical = {party: self.critical_continuation(party) for party in PARTIES}
         both = list(critical.values())
@@ -234,13 +249,15 @@ def sweep_sla(
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[PayoffMatrix]:
-    """One payoff matrix per SLA penalty (None: the scenario's own penalties), all on the same
-    seeds (common random numbers).
+    """One payoff matrix per SLA penalty, all on the same seeds (common random numbers).
+
+    A penalty of None stands for the scenario's own penalties.
 
     SLA penalties are transfers between the two parties: nothing in the market depends on cash,
     so they change the payoffs but not what happens. The four profiles are therefore run once
     with the contract's penalties at zero, counting the breaches read at each review, and each
-    penalty's payoffs follow exactly: profit - penalty x (own breaches - other's breaches)."""
+    penalty's payoffs follow exactly: profit - penalty x (own breaches - other's breaches).
+    """
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
     if periods < 1:
@@ -281,8 +298,10 @@ def sweep_sla(
 
 
 def sweep_table(matrices: Sequence[PayoffMatrix]) -> pd.DataFrame:
-    """One row per penalty and party: T, R, P, S, the class, and whether cooperating is then
-    each side's best reply."""
+    """One row per penalty and party: T, R, P, S, the class, and `cooperation_dominant`.
+
+    The last says whether cooperating is then each side's best reply.
+    """
     rows = []
     for m in matrices:
         classes = m.game_class()
@@ -294,8 +313,11 @@ def sweep_table(matrices: Sequence[PayoffMatrix]) -> pd.DataFrame:
 
 
 def dilemma_gone_at(matrices: Sequence[PayoffMatrix]) -> float | None:
-    """The smallest penalty from which cooperating is each side's best reply at every larger
-    penalty swept; None if that never happens."""
+    """The smallest penalty from which cooperating is each side's best reply.
+
+    Cooperating must stay the best reply at every larger penalty swept; None if that never
+    happens.
+    """
     gone = None
     for m in sorted(matrices, key=lambda m: m.sla_penalty or 0.0, reverse=True):
         if not m.cooperation_dominant:

@@ -1,5 +1,6 @@
-"""Many independent market runs, serially or on worker processes, with seeds that do not depend
-on how the work is split.
+"""Many independent market runs, serially or on worker processes.
+
+Their seeds do not depend on how the work is split.
 
 Each job is a (scenario, seed) pair and a function of the finished model; results come back in
 job order. Jobs travel to worker processes with cloudpickle, so a function defined in a
@@ -43,8 +44,10 @@ def _run(job: tuple[Scenario, int, int | None, Callable[[MarketModel], Any]]) ->
 
 
 def _run_pickled(payload: bytes) -> bytes:
-    """A job as a worker receives it (cloudpickle both ways: results may be of types
-    defined in the caller's `__main__` too)."""
+    """Run a job as a worker receives it, pickled with cloudpickle.
+
+    Cloudpickle both ways: results may be of types defined in the caller's `__main__` too.
+    """
     return cloudpickle.dumps(_run(cloudpickle.loads(payload)))
 
 
@@ -56,7 +59,9 @@ def run_many[T](
     structure_seed: int | None = None,
 ) -> list[T]:
     """Run every (scenario, seed) to its end and return `measure(model)` for each, in order.
-    With `structure_seed`, every run shares one market layout (see `rng.Streams`)."""
+
+    With `structure_seed`, every run shares one market layout (see `rng.Streams`).
+    """
     tasks = [(scenario, seed, structure_seed, measure) for scenario, seed in jobs]
     results: list[T] = []
     if workers <= 1:

@@ -1,5 +1,7 @@
-"""The run summary: the few numbers per firm a reader wants first (summary.json, the terminal
-table, the report's headline), taken from the KPI definitions (`analysis/kpis.py`).
+"""The run summary: the few numbers per firm a reader wants first.
+
+They feed summary.json, the terminal table and the report's headline, and are taken from the
+KPI definitions (`analysis/kpis.py`).
 
 Every rate here is the KPI of the same name, a ratio of sums over the run, so `summary.json`,
 `kpis.csv`, the report and the API agree to the last digit. Only what is not a KPI is read

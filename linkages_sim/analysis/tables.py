@@ -1,6 +1,8 @@
-"""Reading the long time series (period, level, id, metric, value): one metric as a period x id
-table, or every metric at once. Only pandas: the figures' process imports this without the
-model."""
+"""Reading the long time series (period, level, id, metric, value).
+
+One metric as a period x id table, or every metric at once. Only pandas: the figures' process
+imports this without the model.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +17,14 @@ def metric_table(timeseries: pd.DataFrame, level: str, metric: str) -> pd.DataFr
 
 
 class MetricTables:
-    """`metric_table` for many lookups: the long table is pivoted once, so each lookup is a
-    column selection instead of a scan of the whole table (KPIs, the summary and the figures
-    read a hundred or more)."""
+    """`metric_table` for many lookups: the long table is pivoted once.
+
+    Each lookup is then a column selection instead of a scan of the whole table (KPIs, the summary
+    and the figures read a hundred or more).
+    """
 
     def __init__(self, timeseries: pd.DataFrame) -> None:
+        """Pivot the long table once and remember the periods each metric was recorded in."""
         self._wide = timeseries.pivot(
             index="period", columns=["level", "metric", "id"], values="value"
         ).sort_index(axis=1)
@@ -31,6 +36,7 @@ class MetricTables:
         return [m for lv, m in self._periods.index if lv == level]
 
     def __call__(self, level: str, metric: str) -> pd.DataFrame:
+        """The period x id table of one metric at a level (empty if it was never recorded)."""
         if (level, metric) not in self._periods.index:
             return pd.DataFrame(index=pd.Index([], name="period"), columns=pd.Index([], name="id"))
         table = self._wide[(level, metric)].loc[np.sort(self._periods[(level, metric)])]

@@ -29,8 +29,10 @@ BAD_INPUT = 2
 
 
 def say_error(message: str, prefix: str = "error") -> None:
-    """Print a user-facing message on stderr, one unwrapped line per problem (the message is
-    escaped: `stores[north-1]` must not be read as console markup)."""
+    """Print a user-facing message on stderr, one unwrapped line per problem.
+
+    The message is escaped: `stores[north-1]` must not be read as console markup.
+    """
     from rich.markup import escape
 
     for line in message.splitlines():
@@ -71,8 +73,10 @@ def deliver(
     plot: Path | None = None,
     draw: Callable[[Path], object] | None = None,
 ) -> None:
-    """How every reporting command ends: the table on screen (unless the JSON goes to standard
-    output), the JSON record, the figure."""
+    """How every reporting command ends: the table on screen, the JSON record, the figure.
+
+    The table is left out when the JSON goes to standard output.
+    """
     if str(json_out) != "-":
         show()
     write_json(json_out, record)

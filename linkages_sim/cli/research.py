@@ -41,8 +41,10 @@ def sweep(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Run every point x replication of a design, streaming results to a folder; run it again
-    to finish an interrupted sweep."""
+    """Run every point x replication of a design, streaming results to a folder.
+
+    Run it again to finish an interrupted sweep.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     from linkages_sim.research.design import DesignError, read_design
@@ -93,8 +95,10 @@ def analyze(
         bool, typer.Option("--list", help="List the outputs the sweep kept.")
     ] = False,
 ) -> None:
-    """Means and intervals per design point, paired differences, sensitivity indices, figures
-    and a report (in FOLDER/analysis)."""
+    """Means and intervals per design point, paired differences and sensitivity indices.
+
+    Also figures and a report; everything is written in FOLDER/analysis.
+    """
     from rich.table import Table
 
     from linkages_sim.formatting import compact

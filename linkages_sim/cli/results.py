@@ -86,8 +86,11 @@ def evaluate_command(
     force: Annotated[bool, typer.Option("--force", help="Overwrite results in --out.")] = False,
     json_out: JsonOut = None,
 ) -> None:
-    """Judge each intervention against the same market without it: uplift, cost, return,
-    opportunity cost. Writes evaluation.json, evaluation.csv, evaluation.png and report.md."""
+    """Judge each intervention against the same market without it.
+
+    Uplift, cost, return, opportunity cost. Writes evaluation.json, evaluation.csv, evaluation.png
+    and report.md.
+    """
     from linkages_sim.analysis.evaluation import evaluate
     from linkages_sim.config.loading import ScenarioError, load_scenario
     from linkages_sim.files import atomic_write_text, json_text

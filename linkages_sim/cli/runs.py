@@ -111,8 +111,11 @@ compiled kernels, and about 125 bytes per simulated customer of which 32 are the
 
 
 def memory_estimate_mb(spec) -> float:
-    """Peak memory of a run of `spec`: the fixed part, each customer's state, and the
-    attraction (4 bytes per considered store, 6 with a consideration set)."""
+    """Peak memory of a run of `spec`, in MB.
+
+    The fixed part, each customer's state, and the attraction (4 bytes per considered store, 6 with
+    a consideration set).
+    """
     stores = len(spec.all_stores)
     per_customer = MEMORY_PER_CUSTOMER_B - 4 * 8  # the state, without the 8 stores measured
     for segment in spec.segments:
@@ -135,6 +138,7 @@ def use_threads(threads: int | None) -> None:
 
 
 def print_summary(summary: dict) -> None:
+    """Print a run's summary: a table row per supplier and distributor, and any broken contract."""
     from rich.table import Table
 
     from linkages_sim.formatting import compact, num, pct

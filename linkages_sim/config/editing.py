@@ -38,8 +38,11 @@ def edit_scenario(
 
 
 def contract_index(scenario: Scenario, key: str) -> int:
-    """Position of the contract `key` (`Contract.key`: its id, or supplier-distributor) among
-    the scenario's contracts; an unknown key lists the valid ones."""
+    """Position of the contract `key` among the scenario's contracts.
+
+    `key` is as `Contract.key`: its id, or supplier-distributor. An unknown key lists the valid
+    ones.
+    """
     keys = [c.key for c in scenario.contracts]
     if key not in keys:
         close = difflib.get_close_matches(key, keys, n=1, cutoff=0.5)

@@ -43,8 +43,10 @@ def _payoffs(source: PayoffSource) -> tuple[list[str], np.ndarray]:
 
 
 def _non_negative(matrix: np.ndarray) -> np.ndarray:
-    """Shift payoffs so the smallest is zero when any is negative (fitness must be >= 0);
-    the dynamics depend only on payoff differences up to that background fitness."""
+    """Shift payoffs so the smallest is zero when any is negative (fitness must be >= 0).
+
+    The dynamics depend only on payoff differences up to that background fitness.
+    """
     low = matrix.min()
     return matrix - low if low < 0 else matrix
 
@@ -168,8 +170,10 @@ def moran(
 
 
 def _pick(weights: np.ndarray, u: float) -> int:
-    """Inverse-CDF choice in proportion to `weights` from one uniform draw; an entry of weight
-    zero is never picked."""
+    """Inverse-CDF choice in proportion to `weights` from one uniform draw.
+
+    An entry of weight zero is never picked.
+    """
     cumulative = np.cumsum(weights)
     index = int(np.searchsorted(cumulative, u * cumulative[-1], side="right"))
     return min(index, len(weights) - 1)

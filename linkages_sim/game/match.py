@@ -66,6 +66,7 @@ class MatchResult:
 
     @property
     def turns(self) -> int:
+        """The number of turns played."""
         return len(self.moves_a)
 
     @property
@@ -76,6 +77,7 @@ class MatchResult:
 
     @property
     def scores(self) -> tuple[float, float]:
+        """Both players' total scores over the match, (a, b)."""
         n = self.state_counts
         g = self.game
         a = g.R * n["CC"] + g.S * n["CD"] + g.T * n["DC"] + g.P * n["DD"]
@@ -84,10 +86,12 @@ class MatchResult:
 
     @property
     def score_a(self) -> float:
+        """Player a's total score."""
         return self.scores[0]
 
     @property
     def score_b(self) -> float:
+        """Player b's total score."""
         return self.scores[1]
 
     @property
@@ -159,12 +163,14 @@ class Match:
     """Extra spawn-key integers, so that the matches of a tournament get distinct streams."""
 
     def __post_init__(self) -> None:
+        """Check the settings, turn specs into players, and draw a seed when none is given."""
         check_match_settings(self.turns, self.prob_end, self.noise)
         self.a, self.b = as_player(self.a), as_player(self.b)
         if self.seed is None:
             self.seed = fresh_seed()
 
     def length(self) -> int:
+        """The number of turns: `turns`, or a geometric draw with `prob_end` capped at `turns`."""
         if self.prob_end is None:
             return int(self.turns)
         drawn = int(self._rng(Purpose.MATCH_LENGTH).geometric(self.prob_end))
@@ -174,6 +180,10 @@ class Match:
         return Streams(self.seed).generator(purpose, *self.key)
 
     def play(self) -> MatchResult:
+        """Play the match and return its result.
+
+        Noise flips moves as they are played, and both histories record the flipped moves.
+        """
         n = self.length()
         sa, sb = self.a.strategy, self.b.strategy
         ra, rb = self._rng(Purpose.PLAYER_A), self._rng(Purpose.PLAYER_B)

@@ -26,6 +26,7 @@ class Player:
 
     @property
     def stochastic(self) -> bool:
+        """Whether the strategy draws random numbers (its classifier's `stochastic`)."""
         return bool(self.strategy.classifier.get("stochastic"))
 
 

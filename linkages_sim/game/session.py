@@ -23,8 +23,11 @@ WORDS = {"c": C, "cooperate": C, "d": D, "defect": D}
 
 
 def parse_moves(text: str) -> list[str]:
-    """Moves as people type them: ``C``/``D`` in any case, ``cooperate``/``defect``, runs such
-    as ``CCDC``, separated by spaces, commas or new lines."""
+    """Parse moves as people type them.
+
+    ``C``/``D`` in any case, ``cooperate``/``defect``, runs such as ``CCDC``, separated by spaces,
+    commas or new lines.
+    """
     moves: list[str] = []
     for k, token in enumerate(re.split(r"[\s,;]+", text.strip()), 1):
         if not token:
@@ -47,6 +50,8 @@ def pick_hidden_opponent(seed: int) -> str:
 
 @dataclass(frozen=True)
 class Round:
+    """One round as the participant sees it: both moves as played, payoffs and running totals."""
+
     number: int
     you: str
     opponent: str
@@ -69,6 +74,7 @@ class PlaySession:
     seed: int | None = None
 
     def __post_init__(self) -> None:
+        """Check the settings, pick the opponent (from the seed if hidden), draw the noise flips."""
         check_match_settings(self.turns, None, self.noise)
         if self.seed is None:
             self.seed = fresh_seed()
@@ -88,10 +94,12 @@ class PlaySession:
 
     @property
     def done(self) -> bool:
+        """Whether every round has been played."""
         return len(self.rounds) >= self.turns
 
     @property
     def opponent_label(self) -> str:
+        """The opponent's label, kept "hidden" until the game is over."""
         return "hidden" if self.hidden and not self.done else self.player.label
 
     def respond(self, move: str) -> Round:
@@ -122,8 +130,10 @@ class PlaySession:
         return r
 
     def what_if(self) -> pd.DataFrame:
-        """Every library strategy against the same opponent, same rounds, noise and seed; with
-        the participant's own row, best first."""
+        """Every library strategy against the same opponent, same rounds, noise and seed.
+
+        With the participant's own row, best first.
+        """
         rows = (
             [
                 {

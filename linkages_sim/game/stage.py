@@ -15,8 +15,11 @@ GAME_CLASSES = ("prisoners_dilemma", "stag_hunt", "chicken", "harmony", "deadloc
 
 @dataclass(frozen=True)
 class Game:
-    """Payoffs of a symmetric prisoner's dilemma: temptation T, reward R, punishment P and
-    sucker's payoff S, with T > R > P > S (checked on construction)."""
+    """Payoffs of a symmetric prisoner's dilemma: T, R, P and S, with T > R > P > S.
+
+    Temptation T, reward R, punishment P and sucker's payoff S; the ordering is checked on
+    construction.
+    """
 
     T: float = AXELROD_PAYOFFS[0]
     R: float = AXELROD_PAYOFFS[1]
@@ -24,6 +27,7 @@ class Game:
     S: float = AXELROD_PAYOFFS[3]
 
     def __post_init__(self) -> None:
+        """Reject payoffs that are not a prisoner's dilemma, naming the game they make instead."""
         if not self.T > self.R > self.P > self.S:
             raise ValueError(
                 f"payoffs T={self.T:g}, R={self.R:g}, P={self.P:g}, S={self.S:g} are not a "
@@ -45,9 +49,11 @@ class Game:
 
     @property
     def values(self) -> tuple[float, float, float, float]:
+        """The payoffs as (T, R, P, S)."""
         return (self.T, self.R, self.P, self.S)
 
     def as_dict(self) -> dict[str, float]:
+        """The payoffs by letter, for JSON."""
         return {"T": self.T, "R": self.R, "P": self.P, "S": self.S}
 
     def scores(self, a: str, b: str) -> tuple[float, float]:
@@ -58,12 +64,15 @@ class Game:
 
     @property
     def sustains_alternation(self) -> bool:
-        """2R > T + S: mutual cooperation beats taking turns exploiting each other, the extra
-        condition Axelrod imposed on the iterated game."""
+        """2R > T + S: mutual cooperation beats taking turns exploiting each other.
+
+        The extra condition Axelrod imposed on the iterated game.
+        """
         return 2 * self.R > self.T + self.S
 
     @property
     def critical_continuation(self) -> float:
+        """The continuation probability above which grim-trigger cooperation is an equilibrium."""
         return critical_continuation(self.T, self.R, self.P)
 
 

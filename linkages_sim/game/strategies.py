@@ -31,6 +31,7 @@ AXELROD_PAYOFFS: Payoffs = (5.0, 3.0, 1.0, 0.0)
 
 
 def flip(move: str) -> str:
+    """The other move: D for C, C for D."""
     return D if move == C else C
 
 
@@ -42,9 +43,11 @@ class Strategy:
     classifier: ClassVar[dict[str, object]] = {"memory_depth": 1, "stochastic": False}
 
     def first_move(self, rng: np.random.Generator) -> str:
+        """The opening move: cooperate, unless a strategy says otherwise."""
         return C
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """The next move from both histories (never empty); each strategy defines it."""
         raise NotImplementedError
 
     def play(self, own: History, opponent: History, rng: np.random.Generator) -> str:
@@ -54,27 +57,35 @@ class Strategy:
         return self.move(own, opponent, rng)
 
     def __repr__(self) -> str:
+        """Constructor-style representation, e.g. ``TitForTat()``."""
         return f"{type(self).__name__}()"
 
 
 class AlwaysCooperate(Strategy):
+    """Cooperates on every move, whatever the opponent does."""
+
     name = "all-c"
     description = "Always cooperates."
     classifier: ClassVar[dict[str, object]] = {"memory_depth": 0, "stochastic": False}
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """Always C."""
         return C
 
 
 class AlwaysDefect(Strategy):
+    """Defects on every move, whatever the opponent does."""
+
     name = "all-d"
     description = "Always defects."
     classifier: ClassVar[dict[str, object]] = {"memory_depth": 0, "stochastic": False}
 
     def first_move(self, rng: np.random.Generator) -> str:
+        """Defect from the start."""
         return D
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """Always D."""
         return D
 
 
@@ -85,17 +96,22 @@ class TitForTat(Strategy):
     description = "Tit-for-tat: cooperates first, then copies the opponent's last move."
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """Copy the opponent's last move."""
         return opponent[-1]
 
 
 class SuspiciousTitForTat(Strategy):
+    """Tit-for-tat that opens with a defection."""
+
     name = "stft"
     description = "Suspicious tit-for-tat: defects first, then copies the opponent's last move."
 
     def first_move(self, rng: np.random.Generator) -> str:
+        """Defect on the first move."""
         return D
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """Copy the opponent's last move."""
         return opponent[-1]
 
 
@@ -107,6 +123,7 @@ class GrimTrigger(Strategy):
     classifier: ClassVar[dict[str, object]] = {"memory_depth": float("inf"), "stochastic": False}
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """Defect for ever once the opponent has defected at all."""
         return D if D in opponent else C
 
 
@@ -119,6 +136,7 @@ class WinStayLoseShift(Strategy):
     )
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """Repeat the last move if the opponent cooperated (R or T), else switch (S or P)."""
         won = opponent[-1] == C  # R (both C) or T (own D against C)
         return own[-1] if won else flip(own[-1])
 
@@ -131,18 +149,26 @@ class TitForTwoTats(Strategy):
     classifier: ClassVar[dict[str, object]] = {"memory_depth": 2, "stochastic": False}
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """Defect only when the opponent's last two moves were both D."""
         return D if len(opponent) >= 2 and opponent[-1] == D and opponent[-2] == D else C
 
 
 class GenerousTitForTat(Strategy):
-    """Nowak & Sigmund (1992): TFT that forgives a defection with probability
-    ``min(1 - (T - R) / (R - S), (R - P) / (T - P))`` (1/3 for Axelrod's payoffs)."""
+    """Nowak & Sigmund (1992): TFT that forgives a defection with a fixed probability.
+
+    The probability is ``min(1 - (T - R) / (R - S), (R - P) / (T - P))`` (1/3 for Axelrod's
+    payoffs).
+    """
 
     name = "gtft"
     description = "Generous tit-for-tat: like tft, but forgives a defection with probability p."
     classifier: ClassVar[dict[str, object]] = {"memory_depth": 1, "stochastic": True}
 
     def __init__(self, p: float | None = None, payoffs: Payoffs = AXELROD_PAYOFFS) -> None:
+        """Set the forgiveness probability `p`: by default the Nowak & Sigmund value for `payoffs`.
+
+        That value is floored at 0; a `p` outside [0, 1] is an error.
+        """
         if p is None:
             t, r, pun, s = payoffs
             p = max(0.0, min(1.0 - (t - r) / (r - s), (r - pun) / (t - pun)))
@@ -151,39 +177,50 @@ class GenerousTitForTat(Strategy):
         self.p = float(p)
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """Cooperate after C; after D, forgive (cooperate) with probability `p`."""
         if opponent[-1] == C:
             return C
         return C if rng.random() < self.p else D
 
     def __repr__(self) -> str:
+        """Representation with the forgiveness probability."""
         return f"GenerousTitForTat(p={self.p:.4g})"
 
 
 class Alternator(Strategy):
+    """Cooperates first, then alternates, whatever the opponent does."""
+
     name = "alternator"
     description = "Alternator: cooperates, then alternates D, C, D, ..."
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """The opposite of its own last move."""
         return flip(own[-1])
 
 
 class Random(Strategy):
+    """Cooperates with probability `p` on every move, ignoring the histories."""
+
     name = "random"
     description = "Random: cooperates with probability p (0.5 by default)."
     classifier: ClassVar[dict[str, object]] = {"memory_depth": 0, "stochastic": True}
 
     def __init__(self, p: float = 0.5) -> None:
+        """Set the cooperation probability `p`, which must be in [0, 1]."""
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"random cooperation probability must be in [0, 1], got {p}")
         self.p = float(p)
 
     def first_move(self, rng: np.random.Generator) -> str:
+        """C with probability `p`, else D."""
         return C if rng.random() < self.p else D
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """C with probability `p`, as on the first move."""
         return self.first_move(rng)
 
     def __repr__(self) -> str:
+        """Representation with the cooperation probability."""
         return f"Random(p={self.p:.4g})"
 
 
@@ -197,6 +234,7 @@ class GoByMajority(Strategy):
     classifier: ClassVar[dict[str, object]] = {"memory_depth": float("inf"), "stochastic": False}
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """Cooperate unless the opponent has defected more often than it cooperated."""
         defections = opponent.count(D)
         return C if defections <= len(opponent) - defections else D
 
@@ -209,17 +247,21 @@ class Joss(Strategy):
     classifier: ClassVar[dict[str, object]] = {"memory_depth": 1, "stochastic": True}
 
     def __init__(self, p_defect: float = 0.1) -> None:
+        """Set `p_defect`, the chance of defecting when tit-for-tat would cooperate."""
         self.p_defect = float(p_defect)
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """Defect after D; after C, defect with probability `p_defect`."""
         if opponent[-1] == D:
             return D
         return D if rng.random() < self.p_defect else C
 
 
 class TrustBased(Strategy):
-    """The seed's relationship view: trust rises slowly when expectations are met and falls fast
-    when they are not (model.md §3.8); cooperate while trust stays at or above a threshold."""
+    """The seed's relationship view: cooperate while trust stays at or above a threshold.
+
+    Trust rises slowly when expectations are met and falls fast when they are not (model.md §3.8).
+    """
 
     name = "trust"
     description = "Trust-based: cooperates while trust (slow up on C, fast down on D) >= threshold."
@@ -228,21 +270,27 @@ class TrustBased(Strategy):
     def __init__(
         self, initial: float = 0.7, gain: float = 0.1, loss: float = 0.35, threshold: float = 0.5
     ) -> None:
+        """Set the opening trust, `update_trust`'s gain and loss, and the cooperation threshold."""
         self.initial, self.gain, self.loss, self.threshold = initial, gain, loss, threshold
 
     def trust_after(self, opponent: History) -> float:
+        """Trust in the opponent: `initial`, updated once per move of the opponent's history."""
         level = self.initial
         for m in opponent:
             level = update_trust(level, m == C, self.gain, self.loss)
         return level
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """Cooperate while trust after the opponent's history is at or above the threshold."""
         return C if self.trust_after(opponent) >= self.threshold else D
 
 
 def update_trust(level: float, met: bool, gain: float, loss: float) -> float:
-    """One trust update: up by `gain` of the gap to 1 when expectations were met, else down by
-    `loss` of the current level. Asymmetric on purpose: trust is slow to build, quick to lose."""
+    """One trust update, asymmetric on purpose: trust is slow to build, quick to lose.
+
+    Up by `gain` of the gap to 1 when expectations were met, else down by `loss` of the current
+    level.
+    """
     return level + gain * (1.0 - level) if met else level - loss * level
 
 

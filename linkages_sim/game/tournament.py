@@ -99,6 +99,7 @@ class Tournament:
     workers: int | None = None
 
     def __post_init__(self) -> None:
+        """Check the settings, turn specs into uniquely labelled players, draw a missing seed."""
         check_match_settings(self.turns, self.prob_end, self.noise)
         if self.repetitions < 1:
             raise ValueError(f"repetitions must be >= 1, got {self.repetitions}")
@@ -115,6 +116,7 @@ class Tournament:
             self.seed = fresh_seed()
 
     def jobs(self) -> list[_PairJob]:
+        """One job per pairing of players (with each player against itself when `self_play`)."""
         n = len(self.players)
         return [
             _PairJob(
@@ -134,12 +136,17 @@ class Tournament:
         ]
 
     def expected_turns(self) -> float:
+        """The expected number of turns over every pairing and repetition (sets the workers)."""
         per_match = (
             self.turns if self.prob_end is None else min(1 / self.prob_end, self.turns or np.inf)
         )
         return len(self.jobs()) * self.repetitions * per_match
 
     def worker_count(self) -> int:
+        """`workers` if given; else 1 below `PARALLEL_FROM_TURNS` expected turns, else one per core.
+
+        Never more than one worker per pairing.
+        """
         if self.workers is not None:
             return self.workers
         if self.expected_turns() < PARALLEL_FROM_TURNS:
@@ -172,6 +179,7 @@ class TournamentResult:
     """What a tournament produced, as tidy tables and the summaries a facilitator shows."""
 
     def __init__(self, tournament: Tournament, matches: pd.DataFrame) -> None:
+        """Keep the tournament and label its match rows with player names and per-turn scores."""
         self.tournament = tournament
         self.labels: list[str] = [p.label for p in tournament.players]
         m = matches.assign(
@@ -185,8 +193,10 @@ class TournamentResult:
 
     @property
     def normalised_scores(self) -> pd.DataFrame:
-        """Per player and repetition: the mean per-turn score over its matches (wide: one
-        column per repetition)."""
+        """Per player and repetition: the mean per-turn score over its matches.
+
+        Wide: one column per repetition.
+        """
         return (
             self.matches.groupby(["player", "repetition"], observed=True)["score_per_turn"]
             .mean()
@@ -201,7 +211,8 @@ class TournamentResult:
         A ratio of sums (total score / total turns), so with random lengths it estimates the
         expected payoff per expected turn, the quantity the folk theorem compares: all-d then
         invades grim exactly when w < (T - R) / (T - P). With fixed lengths it is the mean of
-        the per-match scores per turn."""
+        the per-match scores per turn.
+        """
         totals = self.matches.groupby(["player", "opponent"], observed=False)[["score", "turns"]]
         sums = totals.sum()
         table = (sums["score"] / sums["turns"].where(sums["turns"] > 0)).unstack("opponent")
@@ -209,8 +220,10 @@ class TournamentResult:
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row per player, best first: rank, mean/median/min/max normalised score, wins
-        per repetition, cooperation rate."""
+        """One row per player, best first.
+
+        Rank, mean/median/min/max normalised score, wins per repetition, cooperation rate.
+        """
         scores = self.normalised_scores
         others = self.matches[self.matches["player"] != self.matches["opponent"]]
         wins = others.groupby("player", observed=False)["win"].sum() / self.tournament.repetitions
@@ -239,6 +252,7 @@ class TournamentResult:
 
     @property
     def ranking(self) -> list[str]:
+        """The players' labels, best first."""
         return list(self.summary["strategy"])
 
     @property
@@ -247,6 +261,7 @@ class TournamentResult:
         return self.pairwise.to_numpy(dtype=float)
 
     def as_dict(self) -> dict:
+        """The tournament's settings and per-player results as a JSON-ready record."""
         t = self.tournament
         summary = self.summary.set_index("strategy")
         pairwise = self.pairwise

@@ -19,8 +19,11 @@ from linkages_sim.config.schema import CLAUSE_METRICS, Clause
 
 @dataclass(frozen=True)
 class ContractLevers:
-    """What one contract's clauses are measured on this period: its offers' levers, the
-    supplier's latest launch, the distributor's stores and whether data is shared."""
+    """What one contract's clauses are measured on this period.
+
+    Its offers' levers, the supplier's latest launch, the distributor's stores and whether data is
+    shared.
+    """
 
     period: int
     quality: np.ndarray  # per offer of the contract

@@ -35,8 +35,11 @@ class Supplier(mesa.Agent):
         self.last_launch = 0  # period of the latest new product (one is on sale at the start)
 
     def quality_for(self, action: str, market: Market) -> float:
-        """Quality delivered under a contract: cut when defecting, eroded when data is withheld
-        (worse product-customer fit), lifted by a recent new product when cooperating."""
+        """Quality delivered under a contract, given the supplier's action there.
+
+        Cut when defecting, eroded when data is withheld (worse product-customer fit), lifted by a
+        recent new product when cooperating.
+        """
         q = self.spec.quality * (1.0 - (self.spec.defection.quality_cut if action == D else 0.0))
         q *= 1.0 - market.data_fit_weight * (1.0 - self.data_fit)
         if action != D:
@@ -44,16 +47,21 @@ class Supplier(mesa.Agent):
         return min(1.0, q)
 
     def fill_rate_for(self, action: str) -> float:
+        """Probability an order is in stock under a contract: the fill rate, cut when defecting."""
         cut = self.spec.defection.fill_rate_cut if action == D else 0.0
         return max(0.0, self.spec.fill_rate - cut)
 
     def unit_cost_for(self, action: str) -> float:
+        """Unit cost under a contract, lowered by the defection's cost saving when defecting."""
         saving = self.spec.defection.cost_saving if action == D else 0.0
         return self.spec.unit_cost * (1.0 - saving)
 
     def develop_products(self, period: int, cooperating: bool, market: Market) -> bool:
-        """Launch a new product every `new_product_every` periods while cooperating with at
-        least one distributor; returns whether a product was launched (its cost is then due)."""
+        """Launch a new product every `new_product_every` periods while cooperating.
+
+        Cooperating with at least one distributor is enough. Returns whether a product was launched
+        (its cost is then due).
+        """
         self.novelty *= 1.0 - market.new_product_decay
         every = self.spec.new_product_every
         if every > 0 and cooperating and period > 0 and period % every == 0:
@@ -62,13 +70,17 @@ class Supplier(mesa.Agent):
         return False
 
     def learn_from_data(self, share_shared: float, market: Market) -> None:
+        """Move the product-customer fit toward the share of its live contracts that share data."""
         self.data_fit += market.data_fit_adjustment * (share_shared - self.data_fit)
 
     def update_brand(
         self, mean_satisfaction: float, off_band_share: float, sold: bool, market: Market
     ) -> None:
-        """Brand equity follows its buyers' satisfaction and is damaged by prices outside the
-        band around RRP (seed slide 10: sell in a way that supports the brand and its pricing)."""
+        """Update brand equity from its buyers' satisfaction and the prices it sells at.
+
+        Brand equity follows its buyers' satisfaction and is damaged by prices outside the band
+        around RRP (seed slide 10: sell in a way that supports the brand and its pricing).
+        """
         if not sold:
             return
         target = 0.5 + 0.5 * math.tanh(3.0 * mean_satisfaction)
@@ -93,25 +105,32 @@ class Distributor(mesa.Agent):
         self.defect_share = 0.0  # share of its active relationships in which it defects
 
     def price_for(self, action: str, rrp: float, promotion: float = 0.0) -> float:
-        """Retail price: RRP when cooperating, discounted below the band when defecting, and
-        never above a running promotion's price."""
+        """Retail price under a contract, given the distributor's action there.
+
+        RRP when cooperating, discounted below the band when defecting, and never above a running
+        promotion's price.
+        """
         defection = self.spec.defection.discount if action == D else 0.0
         return rrp * (1.0 - max(defection, promotion))
 
     def shares_data_for(self, action: str, agreed: bool = False) -> bool:
-        """Whether it shares buying-habit data under a contract: as its policy says, or as an
-        intervention has agreed, unless it defects and withholds."""
+        """Whether it shares buying-habit data under a contract.
+
+        As its policy says, or as an intervention has agreed, unless it defects and withholds.
+        """
         if action == D and self.spec.defection.withhold_data:
             return False
         return self.spec.shares_data or agreed
 
     @property
     def service_spend_per_store(self) -> float:
+        """Service spend per store, cut in proportion to the share of contracts it defects in."""
         cut = self.spec.defection.service_cut * self.defect_share
         return self.spec.service_spend_per_store * (1.0 - cut)
 
     @property
     def training_spend_per_store(self) -> float:
+        """Training spend per store, cut in proportion to the share of contracts it defects in."""
         cut = self.spec.defection.training_cut * self.defect_share
         return self.spec.training_per_store * (1.0 - cut)
 
@@ -138,8 +157,10 @@ class Store(mesa.Agent):
         self.recovery_rate = 0.0
 
     def operate(self, market: Market) -> None:
-        """Turn the owner's spending into this period's service, training and selling skill:
-        nominal levels at the market's reference spend, with diminishing returns around it."""
+        """Turn the owner's spending into this period's service, training and selling skill.
+
+        Nominal levels at the market's reference spend, with diminishing returns around it.
+        """
         owner, e = self.distributor, market.service_spend_elasticity
         level = (
             (self.spec.service_level + self.service_boost)

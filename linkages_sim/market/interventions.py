@@ -61,8 +61,10 @@ class Effects:
         return self._stores(iv)[0].distributor.account.name
 
     def update(self, period: int, pay: bool = True) -> None:
-        """Reset every override, then apply the interventions active in `period` and book
-        their costs (one-off at the start, per period while active)."""
+        """Reset every override, then apply the interventions active in `period`.
+
+        Their costs are booked too (one-off at the start, per period while active).
+        """
         for st in self.stores:
             st.training_boost = st.service_boost = 0.0
             st.greeting_time_s = st.spec.greeting_time_s

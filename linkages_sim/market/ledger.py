@@ -63,10 +63,12 @@ class Ledger:
     _opening: dict[str, float] = field(default_factory=dict)
 
     def open(self, account: Account) -> Account:
+        """Register an account and return it."""
         self.accounts[account.name] = account
         return account
 
     def start_period(self) -> None:
+        """Clear the period's flows and remember each account's opening cash."""
         self._period_in.clear()
         self._period_out.clear()
         self._by_kind.clear()

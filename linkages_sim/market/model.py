@@ -51,10 +51,12 @@ class MarketModel(mesa.Model):
     def __init__(
         self, scenario: Scenario, seed: int | None = None, structure_seed: int | None = None
     ) -> None:
-        """Build the market of `scenario` (validated again as a whole: an edited object gets
-        the same one-line `ScenarioError` as a file). `seed` drives every random draw;
-        `structure_seed`, when given, drives only the market's layout (homes, initial
-        customers), so replications can share it."""
+        """Build the market of `scenario`.
+
+        The scenario is validated again as a whole: an edited object gets the same one-line
+        `ScenarioError` as a file. `seed` drives every random draw; `structure_seed`, when given,
+        drives only the market's layout (homes, initial customers), so replications can share it.
+        """
         scenario = revalidate(scenario, source="MarketModel")
         seed = scenario.seed if seed is None else check_seed(seed)
         streams = Streams(seed, structure_seed)
@@ -150,17 +152,22 @@ class MarketModel(mesa.Model):
             self.running = False
 
     def run(self, periods: int | None = None, progress=None) -> None:
-        """Run `periods` periods (default: the scenario's); call `progress(periods_done)` after
-        each."""
+        """Run `periods` periods (default: the scenario's).
+
+        Calls `progress(periods_done)` after each.
+        """
         for _ in range(self.spec.periods if periods is None else periods):
             self.step()
             if progress is not None:
                 progress(self.steps)
 
     def relationship_round(self, period: int) -> None:
-        """Broken contracts whose cooldown is over start afresh; contracts due for renewal
-        renegotiate the wholesale price; contracts due for review read each other's clauses,
-        pay SLA penalties, update trust, maybe break, and choose (docs/model.md 3.1)."""
+        """Restart, renegotiate and review the contracts due this period (docs/model.md 3.1).
+
+        Broken contracts whose cooldown is over start afresh; contracts due for renewal renegotiate
+        the wholesale price; contracts due for review read each other's clauses, pay SLA penalties,
+        update trust, maybe break, and choose.
+        """
         self.penalties_paid[:] = 0.0
         for k, r in enumerate(self.relationships):
             supplier = self.suppliers[r.supplier].account.name
@@ -211,8 +218,10 @@ class MarketModel(mesa.Model):
         )
 
     def operations(self, period: int) -> None:
-        """Actions become levers: prices, service and training spend, quality, new products,
-        data sharing (docs/model.md 3.2)."""
+        """Actions become levers (docs/model.md 3.2).
+
+        Prices, service and training spend, quality, new products, data sharing.
+        """
         market = self.spec.market
         for d in self.distributors:
             d.defect_share = _defect_share(
@@ -232,8 +241,10 @@ class MarketModel(mesa.Model):
         self.offers = self._build_offers()
 
     def acquisition(self, period: int) -> None:
-        """Marketing reach and the retail experience move prospects and lapsed customers
-        through the funnel; lapsed customers respond less (docs/model.md 3.3)."""
+        """Move prospects and lapsed customers through the funnel (docs/model.md 3.3).
+
+        Marketing reach and the retail experience move them; lapsed customers respond less.
+        """
         funnel, market_size = self.spec.funnel, self.spec.market_size
         contacts = sum(d.spec.marketing_per_period for d in self.distributors)
         contacts /= funnel.cost_per_contact
@@ -296,8 +307,11 @@ class MarketModel(mesa.Model):
             led.transfer(period, s.account.name, OUTSIDE, Kind.FIXED_COST, s.spec.fixed_cost)
 
     def update_brand_and_reputation(self, tally: Tally) -> None:
-        """Brand equity follows buyers' satisfaction and price consistency; store reputation
-        follows its customers' satisfaction (word of mouth) (docs/model.md 3.8)."""
+        """Update brand equity and store reputation from the period's tally (docs/model.md 3.8).
+
+        Brand equity follows buyers' satisfaction and price consistency; store reputation follows
+        its customers' satisfaction (word of mouth).
+        """
         o, market = self.offers, self.spec.market
         units = self.units
         for s in self.suppliers:
@@ -394,8 +408,11 @@ class MarketModel(mesa.Model):
         ]
 
     def _build_offers(self) -> Offers:
-        """The period's offer table: each contract's terms and each store's levers, computed
-        once per contract and per store and spread over the offers (store x supplier pairs)."""
+        """The period's offer table: each contract's terms and each store's levers.
+
+        They are computed once per contract and per store and spread over the offers (store x
+        supplier pairs).
+        """
         market = self.spec.market
         ids = self.slot_ids
         terms = []  # per contract: what the supplier delivers and the distributor charges
@@ -423,8 +440,10 @@ class MarketModel(mesa.Model):
         )  # fmt: skip
 
     def _perceive(self, quality: np.ndarray, service: np.ndarray) -> None:
-        """Move what customers expect of each offer toward what it delivers (exponential
-        learning); start from the delivered levels."""
+        """Move what customers expect of each offer toward what it delivers.
+
+        Exponential learning; start from the delivered levels.
+        """
         if self.perceived_quality is None:
             self.perceived_quality, self.perceived_service = quality.copy(), service.copy()
             return
@@ -470,6 +489,8 @@ def _split(total: int, segments) -> list[int]:
 
 
 def _spread(rows: list[tuple], index: np.ndarray) -> list[np.ndarray]:
-    """Columns of per-firm rows (floats or bools; a scenario has at least one contract and one
-    store), one value per offer: row `index[j]`."""
+    """Columns of per-firm rows, one value per offer: row `index[j]`.
+
+    The rows hold floats or bools; a scenario has at least one contract and one store.
+    """
     return [np.asarray(column)[index] for column in zip(*rows, strict=True)]

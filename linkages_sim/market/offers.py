@@ -40,12 +40,16 @@ class Offers:
     open: np.ndarray  # bool: the relationship is active, so the store carries the brand
 
     def __len__(self) -> int:
+        """The number of offers (store x supplier pairs)."""
         return int(self.store.shape[0])
 
     def value(self, tastes: Tastes, reference_price: float) -> np.ndarray:
-        """Offer part of the logit utility, V_j, for a segment's tastes. Customers choose on the
-        quality and service they have come to expect, which lag what is delivered: a cut is
-        felt at once in experience but only gradually in choice (the temptation of defecting)."""
+        """Offer part of the logit utility, V_j, for a segment's tastes.
+
+        Customers choose on the quality and service they have come to expect, which lag what is
+        delivered: a cut is felt at once in experience but only gradually in choice (the
+        temptation of defecting).
+        """
         return (
             tastes.quality * self.perceived_quality
             + tastes.brand * self.brand
@@ -67,7 +71,9 @@ class Offers:
 
 
 def greeting_factor(greeting_time_s: float, standard_s: float) -> float:
-    """Share of service quality kept given the time to greet a customer: 1 within the SMART
-    standard (seed slide 57: greet within 30 s), decaying beyond it."""
+    """Share of service quality kept given the time to greet a customer.
+
+    1 within the SMART standard (seed slide 57: greet within 30 s), decaying beyond it.
+    """
     excess = max(0.0, greeting_time_s - standard_s)
     return math.exp(-excess / (2.0 * standard_s))

@@ -81,6 +81,7 @@ class MetricsRecorder:
         self, suppliers: list[Supplier], distributors: list[Distributor], stores: list[Store],
         relationships: list[Relationship], ledger: Ledger,
     ) -> None:  # fmt: skip
+        """Keep the firms, relationships and ledger that the metrics are read from."""
         self.suppliers, self.distributors, self.stores = suppliers, distributors, stores
         self.relationships, self.ledger = relationships, ledger
         self.rows: list[tuple[int, str, str, str, float]] = []
@@ -213,8 +214,10 @@ class MetricsRecorder:
         self.periods.append(period)
 
     def long(self) -> pd.DataFrame:
-        """Every metric of every period as a tidy long table, sorted by level, id, metric and
-        period."""
+        """Every metric of every period as a tidy long table.
+
+        Sorted by level, id, metric and period.
+        """
         table = pd.DataFrame(self.rows, columns=["period", "level", "id", "metric", "value"])
         table["period"] = table["period"].astype(np.int64)
         table["value"] = table["value"].astype(np.float64)

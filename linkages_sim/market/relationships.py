@@ -29,7 +29,8 @@ def contract_strategy(spec: str, trust: Trust) -> Strategy:
     The trust-based strategy keeps no trust model of its own in a contract: it is built with
     the contract's trust dynamics (opening level, gain, loss), so the trust it acts on is
     exactly the relationship's trust in the other party (both update on the same readings).
-    Only its threshold is the strategy's own."""
+    Only its threshold is the strategy's own.
+    """
     strategy = parse_player(spec).strategy
     if isinstance(strategy, TrustBased):
         given = {k for k in ("initial", "gain", "loss") if f"{k}=" in spec}
@@ -95,6 +96,10 @@ class Relationship:
     def from_contract(
         cls, spec: Contract, index: int, supplier: int, distributor: int, wholesale_price: float
     ) -> Relationship:
+        """A fresh relationship for a contract, with its parties' strategies.
+
+        The wholesale price is the contract's own, else `wholesale_price`.
+        """
         r = cls(
             spec=spec,
             index=index,
@@ -109,10 +114,12 @@ class Relationship:
 
     @property
     def key(self) -> str:
+        """The contract's key (`Contract.key`: its id, or supplier-distributor)."""
         return self.spec.key
 
     @property
     def mutual_cooperation(self) -> bool:
+        """Whether the contract is active and both sides cooperate."""
         return self.active and self.supplier_action == C and self.distributor_action == C
 
     def restart(self) -> None:
@@ -126,19 +133,24 @@ class Relationship:
         self.active = True
 
     def is_review(self, period: int) -> bool:
+        """Whether the active contract is reviewed in `period` (every `review_every` periods)."""
         return self.active and period % self.spec.review_every == 0
 
     def due_for_recontract(self, period: int) -> bool:
+        """Whether a broken contract has waited `recontract_after` periods since its last break."""
         wait = self.spec.recontract_after
         return not self.active and wait is not None and period - self.breaks[-1] >= wait
 
     def review(self, period: int, streams: Streams) -> list[Penalty]:
-        """Read the other's compliance, charge penalties, update trust, maybe break, then choose
-        the next actions. Returns the penalties due.
+        """Review the contract and return the penalties due.
+
+        Read the other's compliance, charge penalties, update trust, maybe break, then choose the
+        next actions.
 
         Each party's readings and each party's strategy draw from their own streams (keyed by
         period, contract and party), as in `game.Match`: changing one party's strategy or
-        clauses never shifts the other's random numbers."""
+        clauses never shifts the other's random numbers.
+        """
         penalties: list[Penalty] = []
         if self.supplier_moves:
             met_d = self._read(self.spec.distributor_clauses, self.distributor_action,
@@ -172,8 +184,10 @@ class Relationship:
         return penalties
 
     def _misread(self, streams: Streams, period: int, party: int, clauses: int) -> np.ndarray:
-        """Which of a party's clause readings are wrong this review (one reading of its action
-        when the contract has no clauses for it)."""
+        """Which of a party's clause readings are wrong this review.
+
+        There is one reading of its action when the contract has no clauses for it.
+        """
         rng = streams.generator(Purpose.MONITORING, period, self.index, party)
         return rng.random(max(1, clauses)) < self.spec.monitoring_error
 
@@ -196,6 +210,7 @@ class Relationship:
         return met_all
 
     def record_trade(self, units: float, revenue: float, cost: float) -> None:
+        """Add one period's units, revenue and cost to the window the next renegotiation reads."""
         self.window += (1.0, units, revenue, cost)
 
     def renegotiate(self, period: int) -> None:

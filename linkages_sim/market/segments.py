@@ -53,8 +53,11 @@ class Tally:
 
 
 def _array(structure: str, field: str) -> property:
-    """Read-only access to one array of a kernel structure: the kernels hold the arrays, so an
-    attribute cannot be rebound to another array that they would never see."""
+    """Read-only access to one array of a kernel structure.
+
+    The kernels hold the arrays, so an attribute cannot be rebound to another array that they
+    would never see.
+    """
     return property(lambda self: getattr(getattr(self, structure), field),
                     doc=f"`self.{structure}.{field}` (read-only).")  # fmt: skip
 
@@ -65,7 +68,8 @@ class CustomerSegment(mesa.Agent):
     The arrays live in two kernel structures built once: `customers` (state, changed in place by
     the kernels) and `outputs` (each period's per-customer results, buffers reused); the
     attributes `state`, `choice`, ... read them. Each period's draws and constants are built by
-    keyword at the kernel calls."""
+    keyword at the kernel calls.
+    """
 
     state = _array("customers", "state")
     stage = _array("customers", "stage")
@@ -113,8 +117,11 @@ class CustomerSegment(mesa.Agent):
         return x, y
 
     def initialise(self, offers: Offers, reference_price: float) -> None:
-        """Draw who is active, lapsed or a prospect; active customers get a store and a brand
-        chosen by the same logit as shoppers (without the outside option)."""
+        """Draw who is active, lapsed or a prospect.
+
+        Active customers get a store and a brand chosen by the same logit as shoppers (without the
+        outside option).
+        """
         rng = self.streams.generator(Purpose.INITIAL_STATE, 0, self.index)
         u = rng.random(self.size)
         active = u < self.spec.initial_active
@@ -148,6 +155,7 @@ class CustomerSegment(mesa.Agent):
     # --- one period (model.md §3.3-3.6) ----------------------------------------------------------
 
     def advance_funnel(self, period: int, p_prospect: np.ndarray, p_lapsed: np.ndarray) -> None:
+        """Move non-active customers through the funnel and count starts and advances per stage."""
         u = self.streams.uniform(Purpose.FUNNEL, period, self.index, self.size)
         candidates = self.state != codes.ACTIVE
         before = self.stage.copy()
@@ -225,6 +233,7 @@ class CustomerSegment(mesa.Agent):
     # --- aggregation ------------------------------------------------------------------------
 
     def tally(self, offers: Offers) -> Tally:
+        """The period's counts and satisfaction sums, with the funnel counts, as a `Tally`."""
         params = kernels.TallyParams(offer_store=offers.store, n_stores=self.n_stores,
                                      dissatisfied_below=-self.spec.complain_threshold)  # fmt: skip
         counts = kernels.tally(self.customers, self.outputs, params)
@@ -238,8 +247,10 @@ class CustomerSegment(mesa.Agent):
     # --- teaching -----------------------------------------------------------------------------
 
     def sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
-        """A random sample of individual customers, materialised as rows (for pictures and
-        teaching; the simulation itself never needs them)."""
+        """A random sample of individual customers, materialised as rows.
+
+        For pictures and teaching; the simulation itself never needs them.
+        """
         idx = np.sort(rng.choice(self.size, size=min(n, self.size), replace=False))
         return pd.DataFrame(
             {

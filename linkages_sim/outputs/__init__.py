@@ -1,2 +1,5 @@
-"""A run on disk: the run folder (tables, ledger, scenario, summary, figures, each written
-atomically) and its one-page report."""
+"""A run on disk: the run folder and its one-page report.
+
+The run folder holds the tables, ledger, scenario, summary and figures, each written
+atomically.
+"""

@@ -1,5 +1,7 @@
-"""The one-page run report (report.md): what was run, the headline figures, the plots, and what
-happened to each relationship."""
+"""The one-page run report (report.md).
+
+What was run, the headline figures, the plots, and what happened to each relationship.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ if TYPE_CHECKING:
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return "\n".join(lines)
@@ -23,6 +26,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 def render_report(
     result: RunResult, plots: list[Path], out: Path, kpi_frame: pd.DataFrame | None = None
 ) -> str:
+    """The text of report.md for a run, with links to its plots relative to `out`."""
     s = result.summary
     kpi_frame = result.kpis() if kpi_frame is None else kpi_frame
     mk = s["market"]

@@ -1,5 +1,8 @@
-"""Writing a run to disk: every file is written to a temporary name and renamed into place, so a
-crash or Ctrl-C never leaves a half-written result that looks complete."""
+"""Writing a run to disk, each file atomically.
+
+Every file is written to a temporary name and renamed into place, so a crash or Ctrl-C never
+leaves a half-written result that looks complete.
+"""
 
 from __future__ import annotations
 
@@ -23,11 +26,13 @@ class OutputExistsError(Exception):
 
 
 def default_out_dir(scenario_name: str, root: Path = Path("runs")) -> Path:
+    """The default run folder: `root/<scenario>-<date>-<time>`."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return root / f"{scenario_name}-{stamp}"
 
 
 def prepare_out_dir(out: Path, force: bool) -> None:
+    """Create `out`; refuse (OutputExistsError) if it already holds results, unless `force`."""
     existing = [name for name in RESULT_FILES if (out / name).exists()]
     if existing and not force:
         raise OutputExistsError(
@@ -40,8 +45,10 @@ def prepare_out_dir(out: Path, force: bool) -> None:
 def write_run(
     result: RunResult, out: Path, force: bool = False, plots: bool = True
 ) -> dict[str, Path]:
-    """Write tables, plots (unless `plots` is false), the scenario, the summary and the report
-    into `out`, each file atomically."""
+    """Write a run into `out`, each file atomically.
+
+    Tables, plots (unless `plots` is false), the scenario, the summary and the report.
+    """
     from linkages_sim.outputs.report import render_report
     from linkages_sim.plots.run_figures import write_plots
 

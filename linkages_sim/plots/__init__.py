@@ -1,2 +1,5 @@
-"""Figures as matplotlib `Figure` objects, never pyplot: importing this package chooses no
-backend, so a notebook's inline plots keep working (`common` explains how they are saved)."""
+"""Figures as matplotlib `Figure` objects, never pyplot.
+
+Importing this package chooses no backend, so a notebook's inline plots keep working
+(`common` explains how they are saved).
+"""

@@ -66,6 +66,7 @@ def draw_evolution(ax, frame: pd.DataFrame, title: str) -> None:
 
 
 def evolution_figure(frame: pd.DataFrame, title: str, path: Path) -> Path:
+    """Population shares of each strategy over generations, saved to `path`."""
     fig, ax = subplots(figsize=(11, 5.5))
     draw_evolution(ax, frame, title)
     return save_figure(fig, path)

@@ -1,5 +1,7 @@
-"""Figures of the market's payoff matrix: the 2x2 game a facilitator projects, and the SLA
-penalty at which the dilemma disappears."""
+"""Figures of the market's payoff matrix.
+
+The 2x2 game a facilitator projects, and the SLA penalty at which the dilemma disappears.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +27,11 @@ def _money(x: float) -> str:
 
 
 def matrix_figure(m: PayoffMatrix, path: Path) -> Path:
-    """Left: the 2x2 matrix (supplier's action by row, distributor's by column) with both
-    profits per cell. Right: each side's T, R, P, S with confidence intervals."""
+    """The payoff matrix figure: the 2x2 game and each side's T, R, P, S.
+
+    Left: the 2x2 matrix (supplier's action by row, distributor's by column) with both profits
+    per cell. Right: each side's T, R, P, S with confidence intervals.
+    """
     fig, (left, *bars) = subplots(1, 3, figsize=(17, 5.8), width_ratios=[1.2, 1, 1])
     summary = m.summary().set_index(["profile", "party"])
     left.set_xlim(0, 2)
@@ -72,8 +77,10 @@ def matrix_figure(m: PayoffMatrix, path: Path) -> Path:
 
 
 def sweep_figure(matrices: Sequence[PayoffMatrix], path: Path) -> Path:
-    """Temptation (T - R) and fear (P - S) of each side against the SLA penalty: the dilemma
-    disappears once both are negative for both sides."""
+    """Temptation (T - R) and fear (P - S) of each side against the SLA penalty.
+
+    The dilemma disappears once both are negative for both sides.
+    """
     table = sweep_table(matrices)
     fig, ax = subplots(figsize=(10, 5.5))
     styles = {"supplier": "-", "distributor": "--"}
@@ -99,8 +106,11 @@ def sweep_figure(matrices: Sequence[PayoffMatrix], path: Path) -> Path:
 
 
 def evaluation_figure(evaluation, path: Path) -> Path:
-    """Uplift of each intervention against its counterfactual, with 95% intervals: channel
-    profit and the paying distributor's profit (left), its retention and the brand (right)."""
+    """Uplift of each intervention against its counterfactual, with 95% intervals.
+
+    Channel profit and the paying distributor's profit (left), its retention and the brand
+    (right).
+    """
     table = evaluation.table()
     ids = list(dict.fromkeys(table["intervention"]))
     fig, (left, right) = subplots(1, 2, figsize=(15, 5.5))

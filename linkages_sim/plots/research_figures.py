@@ -1,5 +1,8 @@
-"""Figures of a sweep: an output against a parameter with its interval band, a heat map over
-two parameters, and sensitivity indices as bars (they take tables, not sweep folders)."""
+"""Figures of a sweep, drawn from tables, not sweep folders.
+
+An output against a parameter with its interval band, a heat map over two parameters, and
+sensitivity indices as bars.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +20,10 @@ _COMPACT = FuncFormatter(lambda x, _position: compact(x, digits="g", small="g"))
 
 def output_by_parameter(points: pd.DataFrame, output: str, x: str, group: str | None,
                         path: Path, confidence: float = 0.95) -> Path:  # fmt: skip
-    """Mean of `output` over replications against parameter `x`, one line per value of
-    `group`, with the replications' t interval as a band."""
+    """Mean of `output` over replications against parameter `x`, one line per value of `group`.
+
+    The replications' t interval is drawn as a band.
+    """
     fig, ax = subplots(figsize=(8.5, 5.0))
     groups = [(None, points)] if group is None else list(points.groupby(group, sort=True))
     for value, frame in groups:

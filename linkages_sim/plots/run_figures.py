@@ -1,7 +1,8 @@
 """PNG figures of a run: one generic line plot of a metric by id, and a few composed figures.
 
 The run's figures have fixed margins (in inches) and compact tick labels (200k, 1.5M), so they
-are drawn once when saved (`tight_layout` would draw each figure twice)."""
+are drawn once when saved (`tight_layout` would draw each figure twice).
+"""
 
 from __future__ import annotations
 
@@ -59,8 +60,10 @@ def figure_names() -> list[str]:
 
 
 def write_plots(ts: pd.DataFrame, folder: Path) -> list[Path]:
-    """Draw the run's figures from its long table and write them into `folder`; returns their
-    paths in the report's order."""
+    """Draw the run's figures from its long table and write them into `folder`.
+
+    Returns their paths in the report's order.
+    """
     tables = MetricTables(ts)
     layouts = {**FIGURES, CUSTOMERS: [("market", "", "Customers by state", "customers")]}
     paths = []

@@ -1,2 +1,5 @@
-"""Research workflow: experiment designs, sweeps that stream to disk and resume, and their
-analysis (intervals over replications, paired differences, Sobol and Morris sensitivity)."""
+"""Research workflow: experiment designs, sweeps that stream to disk and resume, and analysis.
+
+The analysis gives intervals over replications, paired differences, and Sobol and Morris
+sensitivity.
+"""

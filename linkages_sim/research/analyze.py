@@ -1,5 +1,7 @@
-"""Reading a sweep: outputs per design point with intervals over replications, paired
-differences against a reference point, and sensitivity indices.
+"""Reading a sweep: outputs per design point, paired differences and sensitivity indices.
+
+Outputs per design point come with intervals over replications; paired differences are taken
+against a reference point.
 
 Only what a question needs is read: one output is a filtered scan of the runs' small output
 files (pyarrow datasets), one metric is one partition folder. Intervals are Student-t over
@@ -60,8 +62,10 @@ class SweepResults:
         return sorted(pd.read_parquet(files[0], columns=["output"])["output"])
 
     def outputs(self, names: str | list[str]) -> pd.DataFrame:
-        """The chosen outputs of every finished run: run, point, replication, parameters,
-        output, value."""
+        """The chosen outputs of every finished run, as a long table.
+
+        Columns: run, point, replication, parameters, output, value.
+        """
         names = [names] if isinstance(names, str) else list(names)
         known = set(self.output_names())
         unknown = [n for n in names if n not in known]
@@ -99,8 +103,10 @@ class SweepResults:
         return pd.DataFrame(rows)
 
     def paired(self, output: str, reference: int = 0) -> pd.DataFrame:
-        """Each point minus the reference point, replication by replication (the same seeds),
-        with the mean difference and its interval."""
+        """Each point minus the reference point, replication by replication (the same seeds).
+
+        With the mean difference and its interval.
+        """
         frame = self.outputs(output)
         wide = frame.pivot(index="replication", columns="point", values="value")
         if reference not in wide.columns:
@@ -125,8 +131,10 @@ class SweepResults:
         return means.sort_index().to_numpy()
 
     def sobol(self, output: str, seed: int = 0) -> pd.DataFrame:
-        """Sobol' first-order (S1) and total (ST) indices of `output` (mean over replications)
-        with their confidence intervals; the design must be a sobol design."""
+        """Sobol' first-order (S1) and total (ST) indices of `output`, with confidence intervals.
+
+        The indices are of the mean over replications; the design must be a sobol design.
+        """
         from SALib.analyze import sobol
 
         if self.design.sampling.kind != "sobol":

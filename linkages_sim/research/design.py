@@ -88,8 +88,10 @@ class Distribution(_Strict):
         return "lognorm", [self.mean, self.sd]  # type: ignore[list-item]
 
     def extremes(self) -> tuple[float, float]:
-        """The values a sample can take in practice (bounds, or the 0.1% and 99.9% quantiles),
-        checked against the field's own bounds before any run."""
+        """The values a sample can take in practice: bounds, or the 0.1% and 99.9% quantiles.
+
+        They are checked against the field's own bounds before any run.
+        """
         if self.kind in ("uniform", "triangular"):
             return self.low, self.high  # type: ignore[return-value]
         z = 3.090232306167813  # the 99.9% quantile of the standard normal
@@ -98,8 +100,10 @@ class Distribution(_Strict):
 
 
 class Parameter(_Strict):
-    """One scenario field to vary: `levels`, a `range` (with `steps` for a grid) or a
-    `distribution`."""
+    """One scenario field to vary.
+
+    Give `levels`, a `range` (with `steps` for a grid) or a `distribution`.
+    """
 
     path: str = Field(min_length=1, description="field path, e.g. stores[north-1].greeting_time_s")
     name: str | None = Field(None, description="short name for tables (default: the path)")
@@ -338,8 +342,10 @@ def resolve_design(name_or_path: str | Path) -> Path:
 
 
 def read_design(path: str | Path) -> tuple[Design, Path]:
-    """Read and validate a design file (or a shipped design by name); (design, the folder
-    that relative paths in it start from)."""
+    """Read and validate a design file (or a shipped design by name).
+
+    Returns (design, the folder that relative paths in it start from).
+    """
     path = resolve_design(path)
     try:
         data = read_yaml(path)
@@ -383,9 +389,11 @@ def _typed(data: dict[str, Any], path: str, value: Any) -> Any:
 
 
 def check_design(design: Design, folder: Path, source: str) -> Scenario:
-    """Everything that can be checked before running: the base scenario loads, every path
-    leads to a field, and each parameter's extreme values are valid for its field. Returns
-    the base scenario; raises DesignError with one line per problem."""
+    """Check everything that can be checked before running; return the base scenario.
+
+    The base scenario loads, every path leads to a field, and each parameter's extreme values are
+    valid for its field. Raises DesignError with one line per problem.
+    """
     base = base_scenario(design, folder, source)
     data = base.model_dump()
     problems = []

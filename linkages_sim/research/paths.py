@@ -1,4 +1,6 @@
-"""Field paths into a scenario: `stores[north-1].greeting_time_s`, `segments[0].tastes.price`,
+"""Field paths into a scenario.
+
+For example `stores[north-1].greeting_time_s`, `segments[0].tastes.price`,
 `contracts[acme-north].supplier_clauses[*].penalty`.
 
 A path is dotted field names; a list is indexed by position (`[0]`), by an item's id
@@ -42,8 +44,10 @@ class FieldPath:
         return cls(text, tuple(steps))
 
     def targets(self, data: Any) -> list[tuple[Any, Any]]:
-        """The (container, key) pairs the path selects in plain scenario data; raises
-        PathError naming the first step that leads nowhere, with the valid choices there."""
+        """The (container, key) pairs the path selects in plain scenario data.
+
+        Raises PathError naming the first step that leads nowhere, with the valid choices there.
+        """
         level: list[Any] = [data]
         walked = ""
         for k, step in enumerate(self.steps):

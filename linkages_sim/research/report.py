@@ -25,9 +25,11 @@ def _md(frame: pd.DataFrame, digits: str = ".4g") -> str:
 
 def analyze(folder: str | Path, output: str | None = None, reference: int = 0,
             out: Path | None = None) -> dict:  # fmt: skip
-    """Tables, figures and report.md of `output` (default: the design's primary output) for
-    the sweep in `folder` (written into `out`, default `folder/analysis`); returns the
-    tables."""
+    """Tables, figures and report.md of `output` for the sweep in `folder`; returns the tables.
+
+    `output` defaults to the design's primary output; everything is written into `out`, default
+    `folder/analysis`.
+    """
     results = SweepResults.open(folder)
     output = output or results.design.outputs.primary
     out = Path(out) if out is not None else Path(folder) / "analysis"

@@ -317,15 +317,20 @@ def _clear(folder: Path) -> None:
 
 
 def _append(folder: Path, record: dict[str, Any]) -> None:
-    """Append one status line, flushed to the operating system at once: a killed driver loses
-    nothing already appended, at most a torn last line (that run is then run again)."""
+    """Append one status line, flushed to the operating system at once.
+
+    A killed driver loses nothing already appended, at most a torn last line (that run is then
+    run again).
+    """
     with open(folder / "status.jsonl", "a", encoding="utf-8") as f:
         f.write(json.dumps(record) + "\n")
 
 
 def _warm_numba(sweep_plan: SweepPlan) -> None:
-    """Compile the kernels once (numba's on-disk cache) before workers start, so that workers
-    do not compile and write the cache concurrently."""
+    """Compile the kernels once (numba's on-disk cache) before workers start.
+
+    Then workers do not compile and write the cache concurrently.
+    """
     if any(t.toy is None for t in sweep_plan.tasks.values()):
         from linkages_sim.config.editing import edit_scenario
         from linkages_sim.market.model import MarketModel
@@ -361,10 +366,12 @@ def _executor(executor: Executor | None, workers: int) -> Iterator[Executor]:
 @contextmanager
 def dask_executor(scheduler: str | None = None, local_workers: int | None = None,
                   timeout_s: float = 5.0) -> Iterator[Executor]:  # fmt: skip
-    """Dask distributed's `concurrent.futures` executor: on the cluster at `scheduler`
-    (tcp://host:8786; a dask-jobqueue SLURMCluster's `scheduler_address` works the same), or
-    on a LocalCluster of `local_workers` processes with one thread each. An unreachable
-    scheduler is a DesignError within `timeout_s`."""
+    """Dask distributed's `concurrent.futures` executor, on a cluster or a LocalCluster.
+
+    On the cluster at `scheduler` (tcp://host:8786; a dask-jobqueue SLURMCluster's
+    `scheduler_address` works the same), or on a LocalCluster of `local_workers` processes with
+    one thread each. An unreachable scheduler is a DesignError within `timeout_s`.
+    """
     from distributed import Client, LocalCluster
 
     cluster = None

@@ -64,8 +64,11 @@ class ChoiceDraws(NamedTuple):
 
 
 class ChoiceWeights(NamedTuple):
-    """The per-period factors of the logit weights (from `choice_weights`). Offers are laid out
-    by store: row k holds store k's offers in offer order, padded with offer -1 of weight 0."""
+    """The per-period factors of the logit weights (from `choice_weights`).
+
+    Offers are laid out by store: row k holds store k's offers in offer order, padded with offer
+    -1 of weight 0.
+    """
 
     grid_offer: np.ndarray  # int64 (stores, positions): the offer index, -1 for padding
     grid_supplier: np.ndarray  # int64 (stores, positions): its supplier, -1 for padding
@@ -83,7 +86,8 @@ def attraction(x, y, store_x, store_y, *, decay: float, consider: int | None = N
     is (stores, customers) float32 and `slot_store` is None. Otherwise each customer keeps the
     `consider` nearest stores (a k-d tree query), nearest first: the weight is (consider,
     customers) float32 and `slot_store` (consider, customers) int16 (int32 beyond 32,767
-    stores) holds the stores."""
+    stores) holds the stores.
+    """
     store_x, store_y = np.asarray(store_x, float), np.asarray(store_y, float)
     n_stores, n = store_x.shape[0], len(x)
     if consider is None or consider >= n_stores:
@@ -120,9 +124,12 @@ def choice_weights(
     brand_loyalty: float,
     lapsed_affinity: float,
 ) -> ChoiceWeights:
-    """Exponentiate the period's offer values once and lay them out by store. `outside_utility`
-    may be -inf (no outside option). The shift c is the largest of U_0 and the open offers'
-    V_j. Keyword-only: several arguments share a dtype and could be swapped unnoticed."""
+    """Exponentiate the period's offer values once and lay them out by store.
+
+    `outside_utility` may be -inf (no outside option). The shift c is the largest of U_0 and the
+    open offers' V_j. Keyword-only: several arguments share a dtype and could be swapped
+    unnoticed.
+    """
     value = np.asarray(value, dtype=np.float64)
     shift = max([outside_utility, *value[is_open].tolist()])
     if not math.isfinite(shift):
@@ -189,8 +196,11 @@ def _shoppers(lo, hi, state, stage, u_shop, shop_probability, out):
 
 @njit(cache=True, inline="always")
 def _targets(shopper, u_choice, total, outside_weight):
-    """Per shopper: draw x total (the inverse CDF's target), the running sum started at the
-    outside option's weight, and whether it already stays at or below the target."""
+    """Per shopper: the inverse CDF's target, the running sum, and a flag.
+
+    The target is draw x total, the running sum starts at the outside option's weight, and the
+    flag says whether the sum already stays at or below the target.
+    """
     size = shopper.shape[0]
     target = np.empty(size, dtype=np.float32)
     running = np.full(size, outside_weight, dtype=np.float32)
@@ -275,8 +285,10 @@ def choose_every_store(attraction, customers, draws, weights, shop_probability, 
 
 @njit(cache=True, inline="always")
 def _slot_weights(out, grid_weight, grid_supplier, store, near, own_brand, base, brand_factor):
-    """The offer at one position of each shopper's store in one slot (gathers from the small
-    grid)."""
+    """The offer at one position of each shopper's store in one slot.
+
+    It gathers from the small grid.
+    """
     for c in range(out.shape[0]):
         s = store[c]
         f = brand_factor if own_brand[c] == grid_supplier[s] else base[c]
@@ -356,9 +368,11 @@ def choose_considered(attraction, customers, draws, weights, shop_probability, o
 
 
 def _inside_weights_reference(near, where, customers, weights):
-    """The N x (slots x positions) float32 matrix of inside weights in the kernels' order (slot
-    by slot, a store's offers in offer order), by the kernels' operations. `near` is the
-    attraction (N x slots), `where` each slot's store (N x slots)."""
+    """The N x (slots x positions) float32 matrix of inside weights, by the kernels' operations.
+
+    The matrix is in the kernels' order (slot by slot, a store's offers in offer order). `near`
+    is the attraction (N x slots), `where` each slot's store (N x slots).
+    """
     state, store = customers.state, customers.store
     active = state == ACTIVE
     near = np.where(active[:, None] & (where == store[:, None]), near * weights.store, near)
@@ -371,9 +385,11 @@ def _inside_weights_reference(near, where, customers, weights):
 
 
 def _choose_reference(near, where, customers, draws, weights, shop_probability, out):
-    """The inverse CDF over the weights, by cumulative sums: the same float32 operations in
-    the same order as the kernels (a closed offer or padding adds an exact zero to the running
-    sum, which changes nothing)."""
+    """The inverse CDF over the weights, by cumulative sums.
+
+    The same float32 operations in the same order as the kernels (a closed offer or padding adds
+    an exact zero to the running sum, which changes nothing).
+    """
     w = _inside_weights_reference(near, where, customers, weights)
     state, n = customers.state, customers.state.shape[0]
     w = np.concatenate([np.full((n, 1), weights.outside, np.float32), w], axis=1)

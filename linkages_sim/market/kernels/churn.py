@@ -33,8 +33,10 @@ class ChurnDraws(NamedTuple):
 
 
 class ChurnParams(NamedTuple):
-    """The constants of the after-sales step (named as in the scenario's segment and market),
-    and the stores' recovery rates this period."""
+    """The constants of the after-sales step, and the stores' recovery rates this period.
+
+    The constants are named as in the scenario's segment and market.
+    """
 
     complain_probability: float  # segment: chance a dissatisfied customer complains
     complain_threshold: float  # segment: disconfirmation below -threshold is dissatisfying
@@ -46,9 +48,11 @@ class ChurnParams(NamedTuple):
 
 @njit(cache=True, parallel=True)
 def complain_and_churn(customers, outputs, draws, params):
-    """Apply complaints, recovery and churn to `customers` (a `Customers`) in place, from this
-    period's `outputs.disconfirmation`; write `outputs.event` bit flags per customer. `draws` is
-    a `ChurnDraws`, `params` a `ChurnParams`."""
+    """Apply complaints, recovery and churn to `customers` (a `Customers`) in place.
+
+    They follow from this period's `outputs.disconfirmation`; `outputs.event` gets bit flags per
+    customer. `draws` is a `ChurnDraws`, `params` a `ChurnParams`.
+    """
     # one plain assignment per field, before the parallel loop (see the package docstring)
     state = customers.state
     stage = customers.stage

@@ -1,6 +1,9 @@
-"""Acquisition funnel (seed slide 33; model.md §3.3): non-active customers move one stage a period,
-attention -> interest -> desire -> conviction, with stage-specific chances. Lapsed customers
-respond less (their chances are scaled down), which is why winning one back costs more."""
+"""Acquisition funnel (seed slide 33; model.md §3.3).
+
+Non-active customers move one stage a period, attention -> interest -> desire -> conviction,
+with stage-specific chances. Lapsed customers respond less (their chances are scaled down),
+which is why winning one back costs more.
+"""
 
 from typing import NamedTuple
 
@@ -19,9 +22,11 @@ class FunnelChances(NamedTuple):
 
 @njit(cache=True, parallel=True)
 def advance_funnel(customers, u, chances):
-    """Advance each non-active customer's stage in place (`customers` a `Customers`); a
-    customer at stage k moves on if their uniform draw `u` is below the chance k -> k+1
-    (`chances` a `FunnelChances`)."""
+    """Advance each non-active customer's stage in place (`customers` a `Customers`).
+
+    A customer at stage k moves on if their uniform draw `u` is below the chance k -> k+1
+    (`chances` a `FunnelChances`).
+    """
     # one plain assignment per field, before the parallel loop (see the package docstring)
     state = customers.state
     stage = customers.stage

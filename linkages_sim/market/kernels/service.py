@@ -47,8 +47,10 @@ class OfferTerms(NamedTuple):
 
 
 class ServiceParams(NamedTuple):
-    """The constants of the service step (named as in the scenario's market, segment and
-    funnel)."""
+    """The constants of the service step.
+
+    They are named as in the scenario's market, segment and funnel.
+    """
 
     stockout_experience: float  # market: the experience a stock-out leaves
     experience_noise: float  # market: standard deviation of the experience
@@ -61,10 +63,13 @@ class ServiceParams(NamedTuple):
 
 @njit(cache=True, parallel=True)
 def serve(customers, outputs, draws, offers, params):
-    """Resolve each trip in place: `customers` (a `Customers`) change, `outputs` (an `Outputs`)
-    get the `outcome` codes and this period's `disconfirmation` (NaN for customers without an
-    experience) of the trips in `outputs.choice`; `draws` is a `ServiceDraws`, `offers` an
-    `OfferTerms`, `params` a `ServiceParams`."""
+    """Resolve each trip in place.
+
+    `customers` (a `Customers`) change, `outputs` (an `Outputs`) get the `outcome` codes and this
+    period's `disconfirmation` (NaN for customers without an experience) of the trips in
+    `outputs.choice`; `draws` is a `ServiceDraws`, `offers` an `OfferTerms`, `params` a
+    `ServiceParams`.
+    """
     # one plain assignment per field, before the parallel loop (see the package docstring)
     state = customers.state
     stage = customers.stage

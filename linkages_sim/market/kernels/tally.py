@@ -70,9 +70,11 @@ FIELDS = TallyCounts._fields
 
 @njit(cache=True)
 def tally(customers, outputs, params):
-    """Counts and satisfaction sums of one period, a `TallyCounts`, from the `customers` (a
-    `Customers`) at the end of the period and the period's `outputs` (an `Outputs`);
-    `params` is a `TallyParams`."""
+    """Counts and satisfaction sums of one period, a `TallyCounts`.
+
+    From the `customers` (a `Customers`) at the end of the period and the period's `outputs` (an
+    `Outputs`); `params` is a `TallyParams`.
+    """
     state = customers.state
     store = customers.store
     stage = customers.stage
