@@ -50,7 +50,7 @@ def owner_of(scenario: Scenario, iv: Intervention) -> str:
         return next(c.distributor for c in scenario.contracts if c.key == iv.contract)
     if iv.new_store is not None:
         return iv.new_store.distributor
-    return next(s.distributor for s in scenario.stores if s.id == iv.store)
+    return next(s.distributor for s in scenario.all_stores if s.id == iv.store)
 
 
 def only(scenario: Scenario, keep: str | None) -> Scenario:

@@ -130,11 +130,12 @@ def analyze(
 @app.command()
 def designs() -> None:
     """List the shipped experiment designs."""
+    from rich.markup import escape
     from rich.table import Table
 
     from linkages_sim.research.design import shipped_designs
 
     t = Table("name", "description", "path")
     for name, path, description in shipped_designs():
-        t.add_row(name, description, str(path))
+        t.add_row(name, escape(description), escape(str(path)))
     console.print(t)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from linkages_sim.cli.common import BAD_INPUT, app, console, errors, fail, say_error
 
@@ -54,7 +55,8 @@ def run(
     write_run(result, target, force=force, plots=plots)
     if not quiet:
         print_summary(result.summary)
-    console.print(f"results in [bold]{target}[/] (report: {target / 'report.md'})",
+    console.print(f"results in [bold]{escape(str(target))}[/] "
+                  f"(report: {escape(str(target / 'report.md'))})",
                   highlight=False, soft_wrap=True)  # fmt: skip
     if timings:
         import numba
@@ -178,7 +180,7 @@ def validate(
             say_error(str(err), prefix="invalid")
             continue
         console.print(
-            f"[green]ok[/] {name}: {spec.name} ({len(spec.suppliers)} suppliers, "
+            f"[green]ok[/] {escape(name)}: {spec.name} ({len(spec.suppliers)} suppliers, "
             f"{len(spec.distributors)} distributors, {len(spec.stores)} stores, "
             f"{spec.customers:,} customers, {spec.periods} periods)",
             highlight=False,
@@ -196,8 +198,8 @@ def scenarios() -> None:
     from linkages_sim.config.loading import available_scenarios
 
     t = Table("name", "origin", "description", "path")
-    for entry in available_scenarios():
-        t.add_row(entry.name, entry.origin, entry.description, str(entry.path))
+    for entry in available_scenarios():  # user text: never read as console markup
+        t.add_row(entry.name, entry.origin, escape(entry.description), escape(str(entry.path)))
     console.print(t)
 
 

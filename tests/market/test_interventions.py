@@ -211,3 +211,17 @@ def test_evaluate_on_the_command_line(tmp_path):
         "  - {id: x, kind: open_shop, start: 3}\n"
     )
     assert_bad_input(linkages("validate", str(bad)), "unknown intervention kind 'open_shop'")
+
+
+def test_evaluating_the_closing_of_a_store_that_an_intervention_opened():
+    """The owner of a store that only an intervention adds is found (it crashed before)."""
+
+    data = small("default", customers=300, periods=6).model_dump(mode="json")
+    data["interventions"] = [
+        {"id": "open", "kind": "open_store", "start": 1,
+         "new_store": {"id": "n9", "distributor": "north", "location": {"x": 3, "y": 3}}},
+        {"id": "shut", "kind": "close_store", "start": 3, "store": "n9"},
+    ]  # fmt: skip
+    result = evaluate(validate_scenario(data, source="test"), replications=1, seed=1)
+    owners = dict(zip(result.summary()["intervention"], result.summary()["owner"], strict=True))
+    assert owners == {"open": "north", "shut": "north"}
