@@ -260,7 +260,7 @@ def _children(node: Node) -> list[Node]:
     return []
 
 
-def _read_yaml(path: Path) -> dict[str, Any]:
+def read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -330,7 +330,7 @@ def _character_at(text: str, line: int, column: int) -> str:
 
 def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     """Read a scenario, merging it over the one named by its `extends:` key, if any."""
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if "extends" not in data:
         return data
     parent = data.pop("extends")
@@ -457,11 +457,17 @@ _SHOW_INPUT = {
 """Errors whose message says what was given instead."""
 
 
-def format_validation_error(err: ValidationError, source: str, limit: int = 6) -> str:
-    """One readable line per problem, `source: path: problem` (the first `limit` of them)."""
+def format_validation_error(
+    err: ValidationError, source: str, limit: int = 6, model: type[BaseModel] | None = None
+) -> str:
+    """One readable line per problem, `source: path: problem` (the first `limit` of them).
+
+    `model` is the schema the data was validated against, for did-you-mean hints on unknown
+    fields (default: the scenario's, when the error is a scenario's).
+    """
     lines = []
     errors = err.errors(include_url=False)
-    root = Scenario if err.title == Scenario.__name__ else None  # hints for scenarios only
+    root = model or (Scenario if err.title == Scenario.__name__ else None)
     for e in errors[:limit]:
         path, message = _describe(e, root)
         lines.append(_clean(f"{source}: {path + ': ' if path else ''}{message}"))

@@ -23,8 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from linkages_sim.config.editing import edit_scenario
 from linkages_sim.config.errors import ScenarioError
-from linkages_sim.config.loading import _read_yaml as read_yaml
-from linkages_sim.config.loading import format_validation_error, load_scenario
+from linkages_sim.config.loading import format_validation_error, load_scenario, read_yaml
 from linkages_sim.config.schema import LocatedError, Scenario
 from linkages_sim.research.paths import FieldPath, PathError
 from linkages_sim.rng import MAX_SEED
@@ -354,7 +353,7 @@ def read_design(path: str | Path) -> tuple[Design, Path]:
     try:
         return Design.model_validate(data), path.parent
     except ValidationError as err:
-        raise DesignError(format_validation_error(err, str(path))) from None
+        raise DesignError(format_validation_error(err, str(path), model=Design)) from None
 
 
 def base_scenario(design: Design, folder: Path, source: str) -> Scenario:
