@@ -20,7 +20,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from linkages_sim.game.players import parse_player
-from linkages_sim.game.strategies import STRATEGIES, unknown_strategy_message
+from linkages_sim.game.strategies import (
+    STRATEGIES,
+    TRUST_GAIN,
+    TRUST_INITIAL,
+    TRUST_LOSS,
+    unknown_strategy_message,
+)
 
 MAX_MONEY = 1e12
 """Largest amount of one money field (a trillion currency units, per period or one-off): far
@@ -204,9 +210,9 @@ class Store(Strict):
 class Trust(Strict):
     """Trust in a contract: rises slowly when expectations are met, falls fast when not."""
 
-    initial: Unit = Field(0.7, description="opening trust, 0-1")
-    gain: Unit = Field(0.10, description="share of the gap to 1 recovered per met review")
-    loss: Unit = Field(0.35, description="share of trust lost per breached review")
+    initial: Unit = Field(TRUST_INITIAL, description="opening trust, 0-1")
+    gain: Unit = Field(TRUST_GAIN, description="share of the gap to 1 recovered per met review")
+    loss: Unit = Field(TRUST_LOSS, description="share of trust lost per breached review")
     break_below: Unit = Field(
         0.2,
         description="the distributor drops the brand when its trust falls below this; 0 = never",

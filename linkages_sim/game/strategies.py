@@ -257,6 +257,10 @@ class Joss(Strategy):
         return D if rng.random() < self.p_defect else C
 
 
+TRUST_INITIAL, TRUST_GAIN, TRUST_LOSS = 0.7, 0.10, 0.35
+"""The one set of default trust dynamics: the trust strategy's and a contract's (`Trust`)."""
+
+
 class TrustBased(Strategy):
     """The seed's relationship view: cooperate while trust stays at or above a threshold.
 
@@ -268,8 +272,9 @@ class TrustBased(Strategy):
     classifier: ClassVar[dict[str, object]] = {"memory_depth": float("inf"), "stochastic": False}
 
     def __init__(
-        self, initial: float = 0.7, gain: float = 0.1, loss: float = 0.35, threshold: float = 0.5
-    ) -> None:
+        self, initial: float = TRUST_INITIAL, gain: float = TRUST_GAIN,
+        loss: float = TRUST_LOSS, threshold: float = 0.5,
+    ) -> None:  # fmt: skip
         """Set the opening trust, `update_trust`'s gain and loss, and the cooperation threshold."""
         self.initial, self.gain, self.loss, self.threshold = initial, gain, loss, threshold
 
