@@ -600,14 +600,14 @@ class Market(Strict):
     )
     service_spend_reference: float = Field(
         4_000.0,
-        gt=0.0,
+        ge=1.0,  # a reference below one currency unit would make (spend / ref)^e overflow
         le=MAX_MONEY,
         description="service spend per store per period at which a store "
         "delivers its nominal service_level",
     )
     training_spend_reference: float = Field(
         1_000.0,
-        gt=0.0,
+        ge=1.0,
         le=MAX_MONEY,
         description="training spend per store per period that keeps staff at "
         "their nominal staff_training",
