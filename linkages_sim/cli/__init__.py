@@ -8,11 +8,11 @@ on it when imported here.
 
 from __future__ import annotations
 
-from linkages_sim.cli import bench, dilemma, game, research, results, runs
+from linkages_sim.cli import bench, dilemma, game, research, results, runs, workshop
 from linkages_sim.cli.common import app
 
 __all__ = ["app", "main"]
-_COMMAND_MODULES = (bench, dilemma, game, research, results, runs)
+_COMMAND_MODULES = (bench, dilemma, game, research, results, runs, workshop)
 
 
 def main() -> None:  # pragma: no cover - entry point of `linkages` and `python -m linkages_sim`

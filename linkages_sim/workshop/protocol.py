@@ -1,0 +1,254 @@
+"""The messages of the workshop: every one validated, every problem a clear error record.
+
+Browsers talk to the server over one websocket per page, in JSON text messages of at most
+`MAX_MESSAGE_BYTES`. The first message must be ``hello`` (who you are: a participant's token,
+or the facilitator's token and the session code); then a participant may send ``move`` and
+``ping``, the facilitator the controls below. The server answers with ``state`` (the whole
+view of the page, after every change), ``welcome`` (after hello) and ``error``:
+
+    {"type": "error", "code": "round_closed", "message": "round 2 has closed; ...",
+     "ref": "move"}
+
+``code`` is one of `ERROR_CODES`; ``message`` is a sentence for a person; ``ref`` the type of
+the message answered (when it had one). Nothing else ever comes back, in particular no
+traceback. The HTTP endpoints (create a session, join) use the same models and error records.
+
+Room for the later increments: the channel game adds its own message types to
+`PARTICIPANT_MESSAGES` / `FACILITATOR_MESSAGES`; ``state`` carries an ``activity`` field
+("classic" now).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from linkages_sim.game.stage import Game
+from linkages_sim.workshop.classic import MAX_ROUNDS, ClassicSettings
+
+MAX_MESSAGE_BYTES = 4096
+TOKEN_MAX = 128
+
+ERROR_CODES = {
+    "bad_json": "the message is not valid JSON",
+    "too_large": "the message is too large",
+    "unknown_type": "the message type is not one this page may send",
+    "invalid": "a field of the message is missing or wrong",
+    "hello_first": "the first message must be hello",
+    "unauthorised": "the token is not valid for this",
+    "not_found": "no such session",
+    "rate_limited": "too many messages",
+    "no_round": "no round is open",
+    "wrong_round": "that round is not open",
+    "round_closed": "that round has closed",
+    "round_paused": "the round is paused",
+    "already_moved": "the move for this round was already sent",
+    "not_seated": "no seat in this match yet",
+    "not_allowed": "the action is not possible now",
+    "name_taken": "the display name is taken",
+    "room_full": "the session is full",
+    "internal": "something went wrong on the server",
+}
+
+
+class ProtocolError(ValueError):
+    """A message the server refuses: ``code`` (one of `ERROR_CODES`) and a sentence."""
+
+    def __init__(self, code: str, message: str, ref: str | None = None) -> None:
+        """Record the error ``code``, the sentence for a person and the message type answered."""
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.ref = ref
+
+    def record(self) -> dict:
+        """The error record sent back."""
+        return error_record(self.code, self.message, self.ref)
+
+
+def error_record(code: str, message: str, ref: str | None = None) -> dict:
+    """The error message sent to a page: code, sentence and the type of message answered."""
+    record: dict = {"type": "error", "code": code, "message": message}
+    if ref is not None:
+        record["ref"] = ref
+    return record
+
+
+class Message(BaseModel):
+    """Base of every message: unknown fields and loose types are refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+Token = Annotated[str, Field(min_length=1, max_length=TOKEN_MAX)]
+
+
+class Hello(Message):
+    """The first message of a page: who it speaks for."""
+
+    type: Literal["hello"]
+    role: Literal["participant", "facilitator"]
+    token: Token
+    code: Annotated[str, Field(min_length=1, max_length=16)] | None = None
+
+
+class Ping(Message):
+    """A keep-alive; answered with ``pong``."""
+
+    type: Literal["ping"]
+
+
+class Move(Message):
+    """A participant's move for a round: C (cooperate) or D (defect)."""
+
+    type: Literal["move"]
+    round: Annotated[int, Field(ge=1, le=10_000)]
+    move: Literal["C", "D"]
+
+
+class Control(Message):
+    """A facilitator's button: the type says which."""
+
+    type: Literal["open_round", "close_round", "pause", "resume", "reveal", "reset"]
+
+
+class Payoffs(Message):
+    """The stage game's payoffs T, R, P, S (they must satisfy T > R > P > S)."""
+
+    T: float
+    R: float
+    P: float
+    S: float
+
+
+class SettingsMessage(Message):
+    """The match settings (facilitator, between matches); a missing field keeps its value."""
+
+    type: Literal["settings"]
+    rounds: Annotated[int, Field(ge=1, le=MAX_ROUNDS)] | None = None
+    length: Literal["fixed", "random"] | None = None
+    continuation: Annotated[float, Field(ge=0.0, lt=1.0)] | None = None
+    noise: Annotated[float, Field(ge=0.0, le=0.5)] | None = None
+    payoffs: Payoffs | None = None
+    bot: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    round_seconds: Annotated[int, Field(ge=1, le=900)] | None = None
+
+    def apply(self, current: ClassicSettings) -> ClassicSettings:
+        """The new settings; a rule they break (e.g. T > R > P > S) is a ProtocolError."""
+        continuation = current.continuation
+        if self.length == "fixed":
+            continuation = None
+        elif self.length == "random":
+            continuation = (
+                self.continuation
+                if self.continuation is not None
+                else (current.continuation if current.continuation is not None else 0.9)
+            )
+        elif self.continuation is not None:
+            continuation = self.continuation
+        try:
+            game = (
+                Game(self.payoffs.T, self.payoffs.R, self.payoffs.P, self.payoffs.S)
+                if self.payoffs is not None
+                else current.game
+            )
+            return ClassicSettings(
+                rounds=self.rounds if self.rounds is not None else current.rounds,
+                continuation=continuation,
+                noise=self.noise if self.noise is not None else current.noise,
+                game=game,
+                bot=self.bot.strip() if self.bot is not None else current.bot,
+                round_seconds=(
+                    self.round_seconds if self.round_seconds is not None else current.round_seconds
+                ),
+            )
+        except ValueError as err:
+            raise ProtocolError("invalid", str(err), "settings") from None
+
+
+PARTICIPANT_MESSAGES: dict[str, type[Message]] = {"hello": Hello, "ping": Ping, "move": Move}
+FACILITATOR_MESSAGES: dict[str, type[Message]] = {
+    "hello": Hello,
+    "ping": Ping,
+    "settings": SettingsMessage,
+    **{name: Control for name in ("open_round", "close_round", "pause", "resume", "reveal",
+                                  "reset")},
+}  # fmt: skip
+ANY_MESSAGE = {**PARTICIPANT_MESSAGES, **FACILITATOR_MESSAGES}
+
+
+class CreateSession(Message):
+    """``POST /api/sessions`` (facilitator): an optional seed to replay a session."""
+
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
+
+
+class Join(Message):
+    """``POST /api/join``: the session's code and a display name."""
+
+    code: Annotated[str, Field(min_length=1, max_length=16)]
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+def describe(err: ValidationError) -> str:
+    """Pydantic's errors as one short sentence per field, without echoing the input."""
+    parts = []
+    for e in err.errors(include_url=False, include_input=False)[:4]:
+        where = ".".join(str(x) for x in e["loc"]) or "message"
+        parts.append(f"{where}: {e['msg']}")
+    return "; ".join(parts)
+
+
+def decode(text: str | bytes) -> dict:
+    """The JSON object of a text message, or a ProtocolError (too large, not JSON, no type)."""
+    size = len(text.encode() if isinstance(text, str) else text)
+    if size > MAX_MESSAGE_BYTES:
+        raise ProtocolError(
+            "too_large", f"the message has {size} bytes; the limit is {MAX_MESSAGE_BYTES}"
+        )
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError("bad_json", "the message is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("invalid", "a message must be a JSON object with a 'type'")
+    kind = data.get("type")
+    if not isinstance(kind, str):
+        raise ProtocolError("invalid", "a message needs a 'type' (a string)")
+    return data
+
+
+def parse(data: dict, allowed: dict[str, type[Message]]) -> Message:
+    """Validate a decoded message against the types this connection may send."""
+    kind = data["type"]
+    model = allowed.get(kind)
+    if model is None:
+        shown = kind if len(kind) <= 32 else kind[:32] + "..."
+        raise ProtocolError(
+            "unknown_type",
+            f"unknown message type '{shown}'; this page may send: {', '.join(sorted(allowed))}",
+        )
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise ProtocolError("invalid", describe(err), kind) from None
+
+
+def parse_body(body: bytes, model: type[Message]) -> Message:
+    """An HTTP request body: the same size, JSON and field checks as a websocket message."""
+    if len(body) > MAX_MESSAGE_BYTES:
+        raise ProtocolError(
+            "too_large", f"the request has {len(body)} bytes; the limit is {MAX_MESSAGE_BYTES}"
+        )
+    try:
+        data = json.loads(body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ProtocolError("bad_json", "the request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("invalid", "the request body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise ProtocolError("invalid", describe(err)) from None

@@ -1,0 +1,350 @@
+"""One workshop session: its participants, its phase, the round's clock and the classic match.
+
+`Room` is the authoritative state of a session, free of sockets: the server calls it with the
+time (`clock`, monotonic seconds) and sends everyone the views of `views.py` after each call.
+Every change is also appended to `log`, a list of plain records (join, settings, open, move,
+close, end, reset) from which `Room.replay` rebuilds the same room: the game is a function of
+the seed and that log, which is what a later increment needs to persist and resume a session.
+
+The phase is derived, never stored: lobby (no match started), open or paused (a round is
+open), closed (between rounds), over (the match has played its length), revealing (the
+reveal is being computed) and revealed.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from linkages_sim.game.stage import Game
+from linkages_sim.workshop.classic import ClassicMatch, ClassicSettings, GameRuleError
+from linkages_sim.workshop.reveal import Entry
+
+NAME_MAX = 24
+MAX_PARTICIPANTS = 200
+BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+class Phase(StrEnum):
+    """Where a session stands; derived from the match, never stored."""
+
+    LOBBY = "lobby"
+    OPEN = "open"
+    PAUSED = "paused"
+    CLOSED = "closed"
+    OVER = "over"
+    REVEALING = "revealing"
+    REVEALED = "revealed"
+
+
+@dataclass
+class Participant:
+    """Someone who joined: id (arrival order), display name, secret token, open pages."""
+
+    id: int
+    name: str
+    token: str
+    connections: int = 0
+
+
+def clean_name(raw: str) -> str:
+    """A display name as shown, or an error saying what is wrong with it.
+
+    Spaces are collapsed, control and direction-override characters removed; 1 to 24
+    characters remain. The pages show it as text, never as markup.
+    """
+    text = BIDI_CONTROLS.sub("", raw)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc")
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise GameRuleError("invalid", "type a display name")
+    if len(text) > NAME_MAX:
+        raise GameRuleError("invalid", f"a display name has at most {NAME_MAX} characters")
+    return text
+
+
+class Room:
+    """A session of the workshop: join code, seed, settings, participants and the match."""
+
+    def __init__(
+        self,
+        code: str,
+        seed: int,
+        settings: ClassicSettings | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        max_participants: int = MAX_PARTICIPANTS,
+    ) -> None:
+        """A session with join ``code`` and ``seed``; ``clock`` gives monotonic seconds."""
+        self.code = code
+        self.seed = int(seed)
+        self.settings = settings or ClassicSettings()
+        self.clock = clock
+        self.max_participants = max_participants
+        self.participants: dict[int, Participant] = {}
+        self._tokens: dict[str, int] = {}
+        self.match: ClassicMatch | None = None
+        self.match_index = 0
+        self.paused = False
+        self.deadline: float | None = None
+        self.remaining_paused: float | None = None
+        self.last_close_reason: str | None = None
+        self.revealing = False
+        self.reveal: dict | None = None
+        self.reveal_error: str | None = None
+        self.version = 0
+        self.log: list[dict] = [{"event": "created", "seed": self.seed, **self.settings.as_dict()}]
+
+    # -- state -----------------------------------------------------------------------------
+
+    @property
+    def phase(self) -> Phase:
+        """Where the session stands, from the match and the reveal."""
+        m = self.match
+        if m is None or not m.started:
+            return Phase.LOBBY
+        if m.current is not None:
+            return Phase.PAUSED if self.paused else Phase.OPEN
+        if self.reveal is not None:
+            return Phase.REVEALED
+        if self.revealing:
+            return Phase.REVEALING
+        return Phase.OVER if m.over else Phase.CLOSED
+
+    def remaining(self, now: float | None = None) -> float | None:
+        """Seconds left in the open round (None when no clock runs or stands)."""
+        if self.phase == Phase.PAUSED:
+            return self.remaining_paused
+        if self.phase != Phase.OPEN or self.deadline is None:
+            return None
+        return max(0.0, self.deadline - (self.clock() if now is None else now))
+
+    def participant_by_token(self, token: str) -> Participant | None:
+        """The participant holding ``token``, or None."""
+        pid = self._tokens.get(token)
+        return None if pid is None else self.participants[pid]
+
+    def _changed(self, record: dict) -> None:
+        self.version += 1
+        self.log.append(record)
+
+    # -- participants ----------------------------------------------------------------------
+
+    def join(self, name: str, token: str | None = None) -> Participant:
+        """A new participant; seated at once when a match is under way."""
+        shown = clean_name(name)
+        if len(self.participants) >= self.max_participants:
+            raise GameRuleError("room_full", "this session is full")
+        if any(p.name.casefold() == shown.casefold() for p in self.participants.values()):
+            raise GameRuleError(
+                "name_taken", f"'{shown}' is already taken in this session; add an initial"
+            )
+        pid = len(self.participants) + 1
+        participant = Participant(pid, shown, token or secrets.token_urlsafe(18))
+        self.participants[pid] = participant
+        self._tokens[participant.token] = pid
+        m = self.match
+        if m is not None and m.started and not m.over:
+            m.admit(pid)
+        self._changed({"event": "join", "id": pid, "name": shown, "token": participant.token})
+        return participant
+
+    # -- settings --------------------------------------------------------------------------
+
+    def check_settings_allowed(self) -> None:
+        """Raise unless the settings may change now (in the lobby, between matches)."""
+        if self.phase != Phase.LOBBY:
+            raise GameRuleError(
+                "not_allowed", "settings change between matches only: reset the match first"
+            )
+
+    def update_settings(self, settings: ClassicSettings) -> None:
+        """Change the match settings (in the lobby only)."""
+        self.check_settings_allowed()
+        self.settings = settings
+        self.match = None
+        self._changed({"event": "settings", **settings.as_dict()})
+
+    # -- rounds ----------------------------------------------------------------------------
+
+    def open_round(self, now: float | None = None) -> int:
+        """Open the next round (seating the room first) and start its clock."""
+        phase = self.phase
+        if phase in (Phase.OPEN, Phase.PAUSED):
+            raise GameRuleError("not_allowed", "a round is already open")
+        if phase in (Phase.OVER, Phase.REVEALING, Phase.REVEALED):
+            raise GameRuleError("not_allowed", "the match is over: reveal, or reset for a new one")
+        if not self.participants:
+            raise GameRuleError("not_allowed", "no one has joined yet")
+        if self.match is None or not self.match.started:
+            self.match = ClassicMatch(self.settings, self.seed, self.match_index)
+            self.match.start(sorted(self.participants))
+        number = self.match.open()
+        self.paused = False
+        self.remaining_paused = None
+        self.deadline = (self.clock() if now is None else now) + self.settings.round_seconds
+        self.last_close_reason = None
+        self._changed({"event": "open", "round": number})
+        return number
+
+    def submit(self, pid: int, number: int, move: str, now: float | None = None) -> bool:
+        """A participant's move; True when it was the last one and closed the round."""
+        if self.match is None or not self.match.started:
+            raise GameRuleError("no_round", "the match has not started; wait for round 1")
+        if self.phase == Phase.PAUSED and number == self.match.current:
+            raise GameRuleError("round_paused", "the round is paused; wait for the facilitator")
+        self.match.submit(pid, number, move)
+        self._changed({"event": "move", "id": pid, "round": number, "move": move})
+        if self.match.everyone_moved():
+            self.close_round("everyone moved")
+            return True
+        return False
+
+    def close_round(self, reason: str = "facilitator") -> int:
+        """Close the open round; bots move for whoever did not."""
+        if self.match is None or self.match.current is None:
+            raise GameRuleError("not_allowed", "no round is open")
+        number = self.match.close()
+        self.paused = False
+        self.deadline = None
+        self.remaining_paused = None
+        self.last_close_reason = reason
+        self._changed({"event": "close", "round": number, "reason": reason})
+        return number
+
+    def tick(self, now: float | None = None) -> bool:
+        """Close the open round if its time is up; True when it did."""
+        if self.phase != Phase.OPEN or self.deadline is None:
+            return False
+        if (self.clock() if now is None else now) < self.deadline:
+            return False
+        self.close_round("time")
+        return True
+
+    def pause(self, now: float | None = None) -> None:
+        """Stop the open round's clock; moves wait until it resumes."""
+        if self.phase != Phase.OPEN:
+            raise GameRuleError("not_allowed", "only an open round can be paused")
+        self.remaining_paused = self.remaining(now)
+        self.paused = True
+        self.deadline = None
+        self._changed({"event": "pause"})
+
+    def resume(self, now: float | None = None) -> None:
+        """Restart the paused round's clock with the time it had left."""
+        if self.phase != Phase.PAUSED:
+            raise GameRuleError("not_allowed", "nothing is paused")
+        self.paused = False
+        left = self.remaining_paused if self.remaining_paused is not None else 0.0
+        self.deadline = (self.clock() if now is None else now) + left
+        self.remaining_paused = None
+        self._changed({"event": "resume"})
+
+    # -- reveal and reset ------------------------------------------------------------------
+
+    def start_reveal(self) -> list[Entry]:
+        """End the match (early, if need be) and hand out the sequences to reveal."""
+        phase = self.phase
+        if phase in (Phase.LOBBY, Phase.OPEN, Phase.PAUSED):
+            what = "close the open round first" if phase != Phase.LOBBY else "play a round first"
+            raise GameRuleError("not_allowed", f"nothing to reveal yet: {what}")
+        if phase in (Phase.REVEALING, Phase.REVEALED):
+            raise GameRuleError("not_allowed", "the reveal is already shown (or on its way)")
+        m = self.match
+        assert m is not None
+        if m.played == 0:
+            raise GameRuleError("not_allowed", "nothing to reveal yet: play a round first")
+        if not m.over:
+            m.end_early()
+            self._changed({"event": "end", "round": m.played})
+        entries = [
+            Entry(
+                participant=pid,
+                name=self.participants[pid].name,
+                moves="".join(seat.intended),
+                by_bot=tuple(seat.by_bot),
+                actual_score=seat.score,
+            )
+            for pid, seat in sorted(m.seats.items())
+        ]
+        self.revealing = True
+        self.reveal_error = None
+        self.version += 1
+        return entries
+
+    def finish_reveal(self, record: dict) -> None:
+        """Store the reveal's record: the room is now revealed."""
+        self.revealing = False
+        self.reveal = record
+        self.version += 1
+
+    def fail_reveal(self, message: str) -> None:
+        """Record that the reveal could not be computed."""
+        self.revealing = False
+        self.reveal_error = message
+        self.version += 1
+
+    def reset(self) -> None:
+        """Back to the lobby for a new match: same people and settings, fresh random draws."""
+        if self.revealing:
+            raise GameRuleError("not_allowed", "wait until the reveal has been computed")
+        self.match = None
+        self.match_index += 1
+        self.paused = False
+        self.deadline = None
+        self.remaining_paused = None
+        self.last_close_reason = None
+        self.reveal = None
+        self.reveal_error = None
+        self._changed({"event": "reset", "match": self.match_index})
+
+    # -- replay ----------------------------------------------------------------------------
+
+    @classmethod
+    def replay(cls, code: str, log: Iterable[dict]) -> Room:
+        """Rebuild a room from its log (what persistence will store).
+
+        Same seed, same events: same histories. The reveal is not in the log; compute it again.
+        """
+        records = list(log)
+        first = records[0]
+        if first.get("event") != "created":
+            raise ValueError("a room's log starts with its 'created' record")
+        room = cls(code, first["seed"], _settings(first))
+        for r in records[1:]:
+            event = r["event"]
+            if event == "join":
+                room.join(r["name"], token=r["token"])
+            elif event == "settings":
+                room.update_settings(_settings(r))
+            elif event == "open":
+                room.open_round()
+            elif event == "move":
+                room.match.submit(r["id"], r["round"], r["move"])  # type: ignore[union-attr]
+                room._changed(r)
+            elif event == "close":
+                room.close_round(r["reason"])
+            elif event == "end":
+                room.match.end_early()  # type: ignore[union-attr]
+                room._changed(r)
+            elif event == "reset":
+                room.reset()
+            elif event in ("pause", "resume"):
+                getattr(room, event)()
+        return room
+
+
+def _settings(record: dict) -> ClassicSettings:
+    p = record["payoffs"]
+    return ClassicSettings(
+        rounds=record["rounds"],
+        continuation=record["continuation"],
+        noise=record["noise"],
+        game=Game(p["T"], p["R"], p["P"], p["S"]),
+        bot=record["bot"],
+        round_seconds=record["round_seconds"],
+    )

@@ -1,0 +1,666 @@
+"""The workshop's web app (Starlette): pages, a small JSON API and one websocket per page.
+
+The server process holds every session's authoritative `Room`; pages only send intentions
+(a move, a button) and redraw from the views they are sent back. All state changes run on the
+event loop, one message at a time, so no locks are needed around the game; the reveal's
+tournament runs in a worker thread and hands its record back to the loop.
+
+Routes:
+
+* ``GET /join`` the participant page (``?code=ABCD`` fills in the code; ``#seat=TOKEN`` is a
+  seat link), ``GET /facilitator?token=...`` the projector page, ``/static/...`` their assets;
+* ``POST /api/join`` {code, name} -> a participant token; ``GET|POST /api/sessions`` list or
+  create sessions (facilitator: ``Authorization: Bearer TOKEN``); ``GET /qr/CODE.svg`` the join
+  QR code; ``GET /healthz``;
+* ``/ws``: the websocket of `protocol.py`.
+
+Every request and message is size-capped, validated and rate-limited (a token bucket per
+connection, and per client address for the HTTP API); failures are error records, never a
+traceback, and never stop the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from linkages_sim.rng import fresh_seed
+from linkages_sim.workshop.classic import GameRuleError
+from linkages_sim.workshop.protocol import (
+    ANY_MESSAGE,
+    FACILITATOR_MESSAGES,
+    MAX_MESSAGE_BYTES,
+    PARTICIPANT_MESSAGES,
+    Control,
+    CreateSession,
+    Hello,
+    Join,
+    Message,
+    Move,
+    ProtocolError,
+    SettingsMessage,
+    decode,
+    error_record,
+    parse,
+    parse_body,
+)
+from linkages_sim.workshop.qr import qr_svg
+from linkages_sim.workshop.reveal import DEFAULT_REPLAYS, room_reveal
+from linkages_sim.workshop.room import Participant, Room
+from linkages_sim.workshop.views import facilitator_view, participant_view
+
+log = logging.getLogger("linkages_sim.workshop")
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+"""Join codes avoid look-alikes (0/O, 1/I)."""
+CODE_LENGTH = 4
+SEND_TIMEOUT = 5.0
+POLICY_VIOLATION = 1008
+TRY_AGAIN_LATER = 1013
+
+
+def static_dir() -> Path:
+    """The folder of the pages' HTML, CSS and JavaScript."""
+    return Path(str(resources.files("linkages_sim.workshop") / "static"))
+
+
+def new_token() -> str:
+    """A new facilitator token: 48 hex digits, as Jupyter's."""
+    return secrets.token_hex(24)
+
+
+@dataclass
+class ServerConfig:
+    """What the app needs to know: the facilitator's secret, the address phones reach it at."""
+
+    facilitator_token: str = field(default_factory=new_token)
+    public_url: str = "http://127.0.0.1:8000"
+    rate_per_second: float = 5.0
+    """Websocket messages a connection may send per second, on average..."""
+    burst: int = 20
+    """...and in one burst."""
+    http_rate_per_second: float = 5.0
+    http_burst: int = 60
+    """The JSON API's limit per client address (a room behind one NAT address still joins)."""
+    max_connections: int = 1000
+    """Websockets open at once; more are closed at once (1013, try again later)."""
+    max_refusals: int = 100
+    """A connection whose messages were refused this many times for flooding is closed."""
+    max_sessions: int = 20
+    reveal_replays: int = DEFAULT_REPLAYS
+    clock: Callable[[], float] = time.monotonic
+
+
+class TokenBucket:
+    """``burst`` tokens, refilled at ``rate`` per second; each message takes one."""
+
+    def __init__(self, rate: float, burst: int, clock: Callable[[], float]) -> None:
+        """A bucket full to ``burst`` that refills at ``rate`` per second of ``clock``."""
+        self.rate, self.burst, self.clock = rate, burst, clock
+        self.tokens = float(burst)
+        self.last = clock()
+
+    def allow(self) -> bool:
+        """Take one token if there is one; False means refuse the message."""
+        now = self.clock()
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+class Connection:
+    """One websocket: who it speaks for (after hello) and its own rate limit."""
+
+    def __init__(self, ws: WebSocket, bucket: TokenBucket) -> None:
+        """A connection on ``ws`` limited by ``bucket``; who it is comes with hello."""
+        self.ws = ws
+        self.bucket = bucket
+        self.role: str | None = None
+        self.code: str | None = None
+        self.participant: int | None = None
+        self.refused = 0
+        self.last_rate_error = float("-inf")
+        self.lock = asyncio.Lock()
+        self.open = True
+
+    async def send(self, record: dict | Callable[[], dict]) -> None:
+        """Send a record, or the record a callable builds at the moment of sending.
+
+        Built under the connection's lock, a view is never overtaken by an older one.
+        """
+        if not self.open:
+            return
+        async with self.lock:
+            data = record() if callable(record) else record
+            try:
+                await asyncio.wait_for(self.ws.send_text(json.dumps(data)), SEND_TIMEOUT)
+            except Exception:  # a closed or stuck socket: forget it, keep serving the others
+                self.open = False
+
+
+class Hub:
+    """Every session of this server and the connections watching them."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        """No sessions yet; ``config`` says how they are served."""
+        self.config = config
+        self.rooms: dict[str, Room] = {}
+        self.connections: dict[str, set[Connection]] = {}
+        self.timers: dict[str, asyncio.TimerHandle] = {}
+        self.tasks: set[asyncio.Task] = set()
+        self.http_buckets: dict[str, TokenBucket] = {}
+
+    # -- sessions ---------------------------------------------------------------------------
+
+    def join_url(self, code: str) -> str:
+        """The address participants open for session ``code`` (also in its QR code)."""
+        return f"{self.config.public_url.rstrip('/')}/join?code={code}"
+
+    def create_room(self, seed: int | None = None) -> Room:
+        """A new session with a fresh join code (and a fresh seed unless one is given)."""
+        if len(self.rooms) >= self.config.max_sessions:
+            raise ProtocolError("not_allowed", "this server already runs its maximum of sessions")
+        while True:
+            code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+            if code not in self.rooms:
+                break
+        room = Room(code, fresh_seed() if seed is None else seed, clock=self.config.clock)
+        self.rooms[code] = room
+        self.connections[code] = set()
+        log.info("session %s created (seed %d)", code, room.seed)
+        return room
+
+    def room(self, code: str) -> Room:
+        """The session with join code ``code`` (any case), or a not_found error."""
+        room = self.rooms.get(code.strip().upper())
+        if room is None:
+            raise ProtocolError("not_found", f"no session has the code '{code[:16]}'")
+        return room
+
+    def find_participant(self, token: str) -> tuple[Room, Participant] | None:
+        """The session and participant a participant token belongs to, or None."""
+        for room in self.rooms.values():
+            p = room.participant_by_token(token)
+            if p is not None:
+                return room, p
+        return None
+
+    def facilitator_ok(self, token: str | None) -> bool:
+        """Whether ``token`` is the facilitator's (compared in constant time)."""
+        return bool(token) and hmac.compare_digest(
+            str(token).encode(), self.config.facilitator_token.encode()
+        )
+
+    def http_allowed(self, request: Request) -> bool:
+        """The HTTP API's rate limit, per client address."""
+        host = request.client.host if request.client else "?"
+        bucket = self.http_buckets.get(host)
+        if bucket is None:
+            if len(self.http_buckets) > 10_000:
+                self.http_buckets.clear()
+            bucket = self.http_buckets[host] = TokenBucket(
+                self.config.http_rate_per_second, self.config.http_burst, self.config.clock
+            )
+        return bucket.allow()
+
+    # -- broadcasting -----------------------------------------------------------------------
+
+    def view_for(self, room: Room, conn: Connection) -> dict:
+        """The view a connection is sent: the whole room or one participant's."""
+        if conn.role == "facilitator":
+            return facilitator_view(room, self.join_url(room.code))
+        assert conn.participant is not None
+        return participant_view(room, conn.participant)
+
+    async def broadcast(self, room: Room) -> None:
+        """Send every page of the session its current view."""
+        conns = list(self.connections.get(room.code, ()))
+        await asyncio.gather(
+            *(c.send(lambda c=c: self.view_for(room, c)) for c in conns if c.role),
+            return_exceptions=True,
+        )
+        for c in conns:
+            if not c.open:
+                self.drop(c)
+
+    def drop(self, conn: Connection) -> None:
+        """Forget a closed connection (a participant's seat stays theirs)."""
+        if conn.code is None:
+            return
+        watchers = self.connections.get(conn.code, set())
+        if conn in watchers:
+            watchers.discard(conn)
+            room = self.rooms.get(conn.code)
+            if room is not None and conn.participant is not None:
+                p = room.participants.get(conn.participant)
+                if p is not None:
+                    p.connections = max(0, p.connections - 1)
+        conn.open = False
+
+    # -- the round's clock ------------------------------------------------------------------
+
+    def arm(self, room: Room) -> None:
+        """(Re)schedule the close of the open round at its deadline."""
+        old = self.timers.pop(room.code, None)
+        if old is not None:
+            old.cancel()
+        left = room.remaining()
+        if left is None or room.phase != "open":
+            return
+        loop = asyncio.get_running_loop()
+        self.timers[room.code] = loop.call_later(
+            left + 0.02, lambda: self.spawn(self._expire(room))
+        )
+
+    def spawn(self, coroutine) -> None:
+        """Run a coroutine as a task of its own, kept until it ends (and cancelled at exit)."""
+        task = asyncio.ensure_future(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _expire(self, room: Room) -> None:
+        try:
+            if room.tick():
+                await self.broadcast(room)
+            else:
+                self.arm(room)
+        except Exception:
+            log.exception("closing a round at its deadline failed")
+
+    # -- messages ---------------------------------------------------------------------------
+
+    async def handle(self, conn: Connection, text: str | bytes) -> None:
+        """One incoming websocket message: every failure becomes an error record."""
+        ref = None
+        try:
+            data = decode(text)
+            ref = data["type"]
+            if conn.role is None:
+                allowed = {k: ANY_MESSAGE[k] for k in ("hello", "ping")}
+            else:
+                facilitator = conn.role == "facilitator"
+                allowed = FACILITATOR_MESSAGES if facilitator else PARTICIPANT_MESSAGES
+            if ref not in ANY_MESSAGE:
+                parse(data, allowed)  # raises unknown_type, listing what this page may send
+            if conn.role is None and ref not in allowed:
+                raise ProtocolError("hello_first", "say hello first (with your token)", ref)
+            if conn.role == "participant" and ref not in allowed:
+                raise ProtocolError("unauthorised", f"only the facilitator may send '{ref}'", ref)
+            message = parse(data, allowed)
+            await self.dispatch(conn, message)
+        except ProtocolError as err:
+            await conn.send(error_record(err.code, err.message, err.ref or ref))
+        except GameRuleError as err:
+            await conn.send(error_record(err.code, err.message, ref))
+        except Exception:
+            log.exception("a %s message failed", ref)
+            await conn.send(
+                error_record("internal", "the server could not handle that message", ref)
+            )
+
+    async def dispatch(self, conn: Connection, message: Message) -> None:
+        """Carry out a validated message."""
+        if isinstance(message, Hello):
+            await self.hello(conn, message)
+            return
+        if message.type == "ping":
+            await conn.send({"type": "pong"})
+            return
+        assert conn.code is not None
+        room = self.rooms[conn.code]
+        if isinstance(message, Move):
+            assert conn.participant is not None
+            room.submit(conn.participant, message.round, message.move)
+        elif isinstance(message, SettingsMessage):
+            room.check_settings_allowed()
+            room.update_settings(message.apply(room.settings))
+        elif isinstance(message, Control):
+            await self.control(room, message.type)
+            return
+        self.arm(room)
+        await self.broadcast(room)
+
+    async def hello(self, conn: Connection, hello: Hello) -> None:
+        """Attach a connection to a participant's seat or to the facilitator's session."""
+        if conn.role is not None:
+            raise ProtocolError("not_allowed", "this connection has already said hello", "hello")
+        if hello.role == "facilitator":
+            if not self.facilitator_ok(hello.token):
+                raise ProtocolError("unauthorised", "the facilitator token is not valid", "hello")
+            if hello.code is None:
+                raise ProtocolError("invalid", "code: the session code is missing", "hello")
+            room = self.room(hello.code)
+            conn.role, conn.code = "facilitator", room.code
+            self.connections[room.code].add(conn)
+            await conn.send({"type": "welcome", "role": "facilitator", "code": room.code})
+            await conn.send(lambda: self.view_for(room, conn))
+            return
+        found = self.find_participant(hello.token)
+        if found is None:
+            raise ProtocolError(
+                "unauthorised",
+                "this seat is not known here (the server may have restarted): join again "
+                "with the session code",
+                "hello",
+            )
+        room, p = found
+        conn.role, conn.code, conn.participant = "participant", room.code, p.id
+        p.connections += 1
+        self.connections[room.code].add(conn)
+        await conn.send(
+            {"type": "welcome", "role": "participant", "code": room.code,
+             "participant": p.id, "name": p.name}
+        )  # fmt: skip
+        await self.broadcast(room)
+
+    async def control(self, room: Room, action: str) -> None:
+        """A facilitator's button."""
+        if action == "open_round":
+            room.open_round()
+        elif action == "close_round":
+            room.close_round("facilitator")
+        elif action == "pause":
+            room.pause()
+        elif action == "resume":
+            room.resume()
+        elif action == "reset":
+            room.reset()
+        elif action == "reveal":
+            entries = room.start_reveal()
+            self.spawn(self._reveal(room, entries, room.match_index))
+        self.arm(room)
+        await self.broadcast(room)
+
+    async def _reveal(self, room: Room, entries, match_index: int) -> None:
+        settings, seed = room.settings, room.seed
+        try:
+            record = await asyncio.to_thread(
+                room_reveal, entries, settings, seed, match_index, self.config.reveal_replays
+            )
+        except Exception as err:
+            log.exception("the reveal failed")
+            if room.match_index == match_index:
+                room.fail_reveal(f"the reveal could not be computed ({type(err).__name__})")
+        else:
+            if room.match_index == match_index:
+                room.finish_reveal(record)
+        await self.broadcast(room)
+
+    async def shutdown(self) -> None:
+        """Cancel the clocks and the reveal in progress (the server is stopping)."""
+        for timer in self.timers.values():
+            timer.cancel()
+        for task in list(self.tasks):
+            task.cancel()
+        for task in list(self.tasks):
+            with contextlib.suppress(BaseException):
+                await task
+
+
+# -- HTTP --------------------------------------------------------------------------------------
+
+STATUS = {
+    "unauthorised": 403,
+    "not_found": 404,
+    "rate_limited": 429,
+    "name_taken": 409,
+    "room_full": 409,
+    "too_large": 413,
+    "not_allowed": 409,
+}
+
+
+def error_response(code: str, message: str) -> JSONResponse:
+    """An error record as an HTTP response with a fitting status."""
+    return JSONResponse(error_record(code, message), status_code=STATUS.get(code, 400))
+
+
+async def read_body(request: Request) -> bytes:
+    """The request body, refusing more than the message limit without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > MAX_MESSAGE_BYTES:
+        raise ProtocolError("too_large", f"the request has more than {MAX_MESSAGE_BYTES} bytes")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_MESSAGE_BYTES:
+            raise ProtocolError("too_large", f"the request has more than {MAX_MESSAGE_BYTES} bytes")
+    return body
+
+
+def bearer(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer`` header, or None."""
+    header = request.headers.get("authorization", "")
+    kind, _, token = header.partition(" ")
+    return token.strip() if kind.lower() == "bearer" else None
+
+
+def create_app(config: ServerConfig | None = None) -> Starlette:
+    """The workshop app; ``app.state.hub`` holds its sessions."""
+    config = config or ServerConfig()
+    hub = Hub(config)
+    static = static_dir()
+
+    def page(name: str) -> HTMLResponse:
+        return HTMLResponse((static / name).read_text(encoding="utf-8"))
+
+    async def join_page(request: Request) -> Response:
+        return page("participant.html")
+
+    async def facilitator_page(request: Request) -> Response:
+        token = request.query_params.get("token")
+        if token is not None and not hub.facilitator_ok(token):
+            return HTMLResponse(
+                "<!doctype html><title>Wrong token</title><h1>Wrong facilitator token</h1>"
+                "<p>Open the facilitator link that <code>linkages workshop</code> printed.</p>",
+                status_code=403,
+            )
+        return page("facilitator.html")
+
+    async def root(request: Request) -> Response:
+        return RedirectResponse("/join")
+
+    async def favicon(request: Request) -> Response:
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
+    async def health(request: Request) -> Response:
+        return JSONResponse({"ok": True, "sessions": len(hub.rooms)})
+
+    async def api(request: Request, work) -> Response:
+        if not hub.http_allowed(request):
+            return error_response("rate_limited", "too many requests; wait a moment")
+        try:
+            return await work()
+        except ProtocolError as err:
+            return error_response(err.code, err.message)
+        except GameRuleError as err:
+            return error_response(err.code, err.message)
+        except Exception:
+            log.exception("an API request failed")
+            return JSONResponse(
+                error_record("internal", "the server could not handle that request"), 500
+            )
+
+    async def sessions(request: Request) -> Response:
+        async def work() -> Response:
+            if not hub.facilitator_ok(bearer(request)):
+                raise ProtocolError("unauthorised", "the facilitator token is missing or wrong")
+            if request.method == "POST":
+                body = parse_body(await read_body(request), CreateSession)
+                assert isinstance(body, CreateSession)
+                room = hub.create_room(body.seed)
+                return JSONResponse({"code": room.code, "seed": room.seed,
+                                     "join_url": hub.join_url(room.code)}, 201)  # fmt: skip
+            listing = [
+                {"code": r.code, "seed": r.seed, "participants": len(r.participants),
+                 "phase": str(r.phase), "join_url": hub.join_url(r.code)}
+                for r in hub.rooms.values()
+            ]  # fmt: skip
+            return JSONResponse({"sessions": listing})
+
+        return await api(request, work)
+
+    async def join(request: Request) -> Response:
+        async def work() -> Response:
+            body = parse_body(await read_body(request), Join)
+            assert isinstance(body, Join)
+            room = hub.room(body.code)
+            p = room.join(body.name)
+            hub.arm(room)
+            await hub.broadcast(room)
+            return JSONResponse(
+                {"token": p.token, "participant": p.id, "name": p.name, "code": room.code}, 201
+            )
+
+        return await api(request, work)
+
+    async def qr(request: Request) -> Response:
+        code = request.path_params["code"]
+        room = hub.rooms.get(code.upper())
+        if room is None:
+            return error_response("not_found", "no such session")
+        return Response(qr_svg(hub.join_url(room.code)), media_type="image/svg+xml")
+
+    open_sockets = 0
+
+    async def websocket(ws: WebSocket) -> None:
+        nonlocal open_sockets
+        await ws.accept()
+        if open_sockets >= config.max_connections:
+            await ws.send_text(json.dumps(error_record("not_allowed", "the server is full")))
+            await ws.close(TRY_AGAIN_LATER)
+            return
+        open_sockets += 1
+        conn = Connection(ws, TokenBucket(config.rate_per_second, config.burst, config.clock))
+        try:
+            while True:
+                message = await ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None:
+                    text = message.get("bytes") or b""
+                if not conn.bucket.allow():
+                    conn.refused += 1
+                    if conn.refused >= config.max_refusals:
+                        await conn.send(error_record("rate_limited", "too many messages: closing"))
+                        await ws.close(POLICY_VIOLATION)
+                        break
+                    now = config.clock()
+                    if now - conn.last_rate_error >= 1.0:
+                        conn.last_rate_error = now
+                        await conn.send(
+                            error_record(
+                                "rate_limited",
+                                "too many messages; some were ignored, slow down",
+                            )
+                        )
+                    continue
+                await hub.handle(conn, text)
+        except WebSocketDisconnect:
+            pass
+        except Exception:
+            log.exception("a websocket failed")
+        finally:
+            open_sockets -= 1
+            room = hub.rooms.get(conn.code or "")
+            hub.drop(conn)
+            if room is not None:  # its own task: this one may be being cancelled
+                hub.spawn(hub.broadcast(room))
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        message = "not found" if status == 404 else "the request could not be served"
+        return JSONResponse(error_record("not_found" if status == 404 else "invalid", message),
+                            status_code=status)  # fmt: skip
+
+    async def crashed(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return JSONResponse(error_record("internal", "something went wrong on the server"), 500)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        await hub.shutdown()
+
+    routes = [
+        Route("/", root),
+        Route("/join", join_page),
+        Route("/facilitator", facilitator_page),
+        Route("/healthz", health),
+        Route("/favicon.ico", favicon),
+        Route("/api/sessions", sessions, methods=["GET", "POST"]),
+        Route("/api/join", join, methods=["POST"]),
+        Route("/qr/{code:str}.svg", qr),
+        WebSocketRoute("/ws", websocket),
+        Mount("/static", StaticFiles(directory=static), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders)],
+        exception_handlers={HTTPException: not_found, Exception: crashed},
+        lifespan=lifespan,
+    )
+    app.state.hub = hub
+    app.state.config = config
+    return app
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+class SecurityHeaders:
+    """Security headers on every HTTP response.
+
+    A strict content security policy (no inline script, nothing from elsewhere), no sniffing,
+    no framing, no referrer (the facilitator's URL holds the token), no caching.
+    """
+
+    def __init__(self, app) -> None:
+        """Wrap ``app``."""
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Pass the request on, adding the headers to its response."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"x-frame-options", b"DENY"),
+                    (b"cache-control", b"no-store"),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,0 +1,363 @@
+/* linkages workshop: the facilitator's page (the projector).
+   The token arrives once in the URL (?token=...), moves to sessionStorage and leaves the
+   address bar, so the projected URL never shows it. Every action goes over the websocket;
+   the page redraws from the state the server sends back. */
+"use strict";
+
+(() => {
+  const {el, svg, replace, $, toast, move, fmt, percent, spread, rankText, Countdown, Channel} = LW;
+  const TOKEN_KEY = "linkages-facilitator-token";
+
+  const params = new URLSearchParams(location.search);
+  if (params.get("token")) {
+    sessionStorage.setItem(TOKEN_KEY, params.get("token"));
+    history.replaceState(null, "", location.pathname + location.hash);
+  }
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const clock = new Countdown($("clock"));
+  let channel = null;
+  let state = null;
+  let code = location.hash.slice(1).toUpperCase() || null;
+
+  async function api(path, options) {
+    const response = await fetch(path, {
+      ...(options || {}),
+      headers: {"Authorization": "Bearer " + token, "Content-Type": "application/json"},
+    });
+    const body = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(body.message || `the server answered ${response.status}`);
+    return body;
+  }
+
+  async function loadSessions() {
+    const {sessions} = await api("/api/sessions");
+    const select = $("session-select");
+    replace(select, sessions.map((s) => el("option", {value: s.code}, s.code)));
+    if (!sessions.length) {
+      $("no-session").hidden = false;
+      $("main").hidden = true;
+      return;
+    }
+    if (!code || !sessions.some((s) => s.code === code)) code = sessions[sessions.length - 1].code;
+    select.value = code;
+    open(code);
+  }
+
+  async function createSession() {
+    try {
+      const body = await api("/api/sessions", {method: "POST", body: "{}"});
+      code = body.code;
+      await loadSessions();
+    } catch (err) {
+      toast(err.message, true);
+    }
+  }
+
+  function open(newCode) {
+    code = newCode;
+    history.replaceState(null, "", location.pathname + "#" + code);
+    $("no-session").hidden = true;
+    $("main").hidden = false;
+    if (channel) channel.stop();
+    channel = new Channel(
+      () => ({type: "hello", role: "facilitator", token, code}),
+      onMessage,
+      (up) => {
+        $("link-dot").classList.toggle("on", up);
+        $("link-text").textContent = up ? "live" : "reconnecting…";
+      },
+    );
+  }
+
+  function onMessage(data) {
+    if (data.type === "state") {
+      state = data;
+      render();
+    } else if (data.type === "error") {
+      toast(data.message, true);
+      if (data.ref === "hello") {  // the session or the token is gone (a restarted server)
+        if (channel) channel.stop();
+        channel = null;
+        if (data.code === "unauthorised") $("no-token").hidden = false;
+        else loadSessions().catch((err) => toast(err.message, true));
+      }
+    }
+  }
+
+  function send(type, extra) {
+    if (channel) channel.send({type, ...(extra || {})});
+  }
+
+  // -- rendering ----------------------------------------------------------------------
+
+  const PHASES = {
+    lobby: "lobby", open: "round open", paused: "paused", closed: "between rounds",
+    over: "match over", revealing: "computing the reveal", revealed: "revealed",
+  };
+
+  function render() {
+    const s = state;
+    $("join-code").textContent = s.code;
+    $("join-url").textContent = s.join_url;
+    const qr = `/qr/${encodeURIComponent(s.code)}.svg`;
+    if ($("qr").getAttribute("src") !== qr) $("qr").setAttribute("src", qr);
+    $("seed-line").textContent = `seed ${s.seed} · match ${s.match + 1}`;
+    $("joined-count").textContent = String(s.participants.length);
+    replace($("people"), s.participants.map((p) => el("li", {class: p.moved ? "moved" : ""},
+      el("span", {class: "status-dot" + (p.connected ? " on" : "")}), p.name,
+      p.moved ? " ✓" : "")));
+
+    renderRound(s);
+    renderSettings(s);
+    renderChart(s);
+    renderPairs(s);
+    renderLeaderboard(s);
+    renderReveal(s);
+  }
+
+  function renderRound(s) {
+    const r = s.round;
+    const badge = $("phase-badge");
+    badge.textContent = PHASES[s.phase] || s.phase;
+    badge.className = "phase-badge " + s.phase;
+    const len = s.length;
+    const of = len.hidden ? "" : ` of ${len.rounds}`;
+    $("round-title").textContent = s.phase === "lobby" ? "Ready" : `Round ${r.open ? r.number : r.played}${of}`;
+    clock.set(r);
+    let line = "";
+    if (r.open) line = `${r.moved} of ${r.expected} moved`;
+    else if (s.phase === "lobby") line = `${s.participants.length} joined; pairs form when round 1 opens`;
+    else if (r.last_close_reason) line = `round ${r.played} closed: ${r.last_close_reason}`;
+    if (len.hidden) {
+      line += (line ? " · " : "") + `hidden length (w = ${len.continuation})`;
+      if (s.phase === "over" || s.phase === "revealed") line += `: it ended after ${r.played} rounds`;
+    }
+    if (len.ended_early) line += " · ended early";
+    $("round-line").textContent = line;
+
+    const p = s.phase;
+    const over = p === "over" || p === "revealing" || p === "revealed";
+    $("open-round").textContent = p === "lobby" ? "Open round 1" :
+      over || r.open ? "Open round" : `Open round ${r.played + 1}`;
+    $("open-round").disabled = !(p === "lobby" || p === "closed") || !s.participants.length;
+    $("close-round").disabled = !(p === "open" || p === "paused");
+    $("pause").disabled = p !== "open";
+    $("resume").disabled = p !== "paused";
+    $("pause").hidden = p === "paused";
+    $("resume").hidden = p !== "paused";
+    $("reveal").disabled = !(p === "closed" || p === "over");
+    $("reset").disabled = p === "lobby" || p === "revealing";
+  }
+
+  function renderSettings(s) {
+    const form = $("settings-form");
+    const lobby = s.phase === "lobby";
+    for (const input of form.querySelectorAll("input, select, button")) input.disabled = !lobby;
+    const st = s.settings;
+    const length = st.continuation === null ? `${st.rounds} rounds` :
+      `random length, w = ${st.continuation} (at most ${st.rounds})`;
+    $("settings-summary").textContent =
+      `${length} · noise ${st.noise} · T,R,P,S = ${st.payoffs.T},${st.payoffs.R},${st.payoffs.P},${st.payoffs.S}` +
+      ` · bot ${st.bot} · ${st.round_seconds}s`;
+    if (!lobby) $("settings-panel").open = false;
+    if (form.contains(document.activeElement) && lobby) return;  // being edited
+    const bot = $("set-bot");
+    if (bot.options.length !== s.strategies.length) {
+      replace(bot, s.strategies.map((name) => el("option", {value: name}, name)));
+    }
+    $("set-length").value = st.continuation === null ? "fixed" : "random";
+    $("set-rounds").value = st.rounds;
+    $("set-continuation").value = st.continuation === null ? 0.9 : st.continuation;
+    $("set-noise").value = st.noise;
+    for (const k of ["T", "R", "P", "S"]) $("set-" + k).value = st.payoffs[k];
+    bot.value = s.strategies.includes(st.bot) ? st.bot : s.strategies[0];
+    $("set-seconds").value = st.round_seconds;
+    syncLength();
+  }
+
+  function syncLength() {
+    const random = $("set-length").value === "random";
+    $("set-continuation").disabled = !random || !(state && state.phase === "lobby");
+    $("rounds-label").textContent = random ? "At most (rounds)" : "Rounds";
+  }
+
+  function applySettings(event) {
+    event.preventDefault();
+    const number = (id) => Number($(id).value);
+    const random = $("set-length").value === "random";
+    const message = {
+      length: random ? "random" : "fixed",
+      rounds: Math.round(number("set-rounds")),
+      noise: number("set-noise"),
+      payoffs: {T: number("set-T"), R: number("set-R"), P: number("set-P"), S: number("set-S")},
+      bot: $("set-bot").value,
+      round_seconds: Math.round(number("set-seconds")),
+    };
+    if (random) message.continuation = number("set-continuation");
+    send("settings", message);
+    document.activeElement.blur();
+    toast("Settings sent");
+  }
+
+  function renderChart(s) {
+    // the drawing is as wide as its panel, so its text stays at the page's size
+    const chart = $("chart");
+    const W = Math.max(320, Math.round(chart.getBoundingClientRect().width) || 480);
+    const H = 200, left = 58, right = 14, top = 14, bottom = 30;
+    chart.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    const rows = s.cooperation;
+    // a hidden length: the axis grows with the rounds played, never showing the end
+    const ended = ["over", "revealing", "revealed"].includes(s.phase);
+    const n = !s.length.hidden ? Math.max(s.length.rounds || 1, 1) :
+      ended ? Math.max(rows.length, 1) : Math.max(rows.length + 1, 5);
+    const x = (k) => left + (n === 1 ? (W - left - right) / 2 : (k - 1) * (W - left - right) / (n - 1));
+    const y = (v) => top + (1 - v) * (H - top - bottom);
+    const parts = [];
+    for (const v of [0, 0.5, 1]) {
+      parts.push(svg("line", {x1: left, x2: W - right, y1: y(v), y2: y(v), stroke: "#d1d5db"}));
+      parts.push(svg("text", {x: left - 6, y: y(v) + 4, "text-anchor": "end"}, `${v * 100}%`));
+    }
+    const step = Math.max(1, Math.ceil(n / 12));
+    for (let k = 1; k <= n; k += step) {
+      parts.push(svg("text", {x: x(k), y: H - 8, "text-anchor": "middle"}, String(k)));
+    }
+    const line = (key, attrs) => {
+      const pts = rows.filter((r) => r[key] !== null).map((r) => `${x(r.round)},${y(r[key])}`);
+      if (pts.length > 1) parts.push(svg("polyline", {points: pts.join(" "), fill: "none", ...attrs}));
+      return pts;
+    };
+    line("all", {stroke: "#6b7280", "stroke-width": 2, "stroke-dasharray": "6 4"});
+    line("people", {stroke: "#15803d", "stroke-width": 4});
+    for (const r of rows) {
+      if (r.people === null) continue;
+      parts.push(svg("circle", {cx: x(r.round), cy: y(r.people), r: 6, fill: "#15803d"},
+        svg("title", {}, `round ${r.round}: ${percent(r.people)} of ${r.people_n} people cooperated`)));
+    }
+    if (!rows.length) {
+      parts.push(svg("text", {x: W / 2, y: H / 2, "text-anchor": "middle"}, "no round played yet"));
+    }
+    replace($("chart"), parts);
+  }
+
+  function strip(seat) {
+    return el("span", {class: "strip"}, seat.moves.split("").map((m, k) => el("span", {
+      class: `cell ${m}${seat.by_bot[k] ? " bot" : ""}${seat.flipped[k] ? " flipped" : ""}`,
+      title: `round ${k + 1}: ${m}${seat.by_bot[k] ? " (bot)" : ""}${seat.flipped[k] ? " (noise)" : ""}`,
+    }, m)));
+  }
+
+  function renderPairs(s) {
+    if (!s.pairs.length) {
+      replace($("pairs"), el("tr", {}, el("td", {class: "muted"}, "Pairs form when the first round opens.")));
+      return;
+    }
+    const rows = [];
+    for (const pair of s.pairs) {
+      pair.seats.forEach((seat, side) => {
+        rows.push(el("tr", {},
+          side === 0 ? el("td", {rowspan: 2, class: "muted"}, `#${pair.index + 1}`) : null,
+          el("td", {}, seat.name === null ? el("em", {class: "muted"}, "bot") : seat.name),
+          el("td", {}, strip(seat)),
+          el("td", {class: "num"}, fmt(seat.score))));
+      });
+    }
+    replace($("pairs"), rows);
+  }
+
+  function renderLeaderboard(s) {
+    const rows = s.leaderboard.map((r, k) => el("tr", {},
+      el("td", {class: "num"}, String(k + 1)),
+      el("td", {}, r.name, r.bot_rounds ? el("span", {class: "tag bot", title: "rounds the bot chose"}, `bot ${r.bot_rounds}`) : null),
+      el("td", {class: "num"}, fmt(r.score)),
+      el("td", {class: "num"}, percent(r.cooperation))));
+    replace($("leaderboard"), rows.length ? rows : el("tr", {}, el("td", {colspan: 4, class: "muted"}, "No one yet.")));
+  }
+
+  /** A sequence of moves; the ones the bot chose are underlined and lighter. */
+  function sequence(w) {
+    return el("span", {class: "mono small"}, w.moves.split("").map((m, k) =>
+      el("span", {class: w.by_bot[k] ? "by-bot" : "", title: w.by_bot[k] ? "the bot chose" : null}, m)));
+  }
+
+  function renderReveal(s) {
+    const panel = $("reveal-panel");
+    if (s.revealing) {
+      panel.hidden = false;
+      replace(panel, el("h2", {}, "Reveal"), el("p", {}, "Replaying the room's sequences…"));
+      return;
+    }
+    if (s.reveal_error) {
+      panel.hidden = false;
+      replace(panel, el("h2", {}, "Reveal"), el("p", {class: "error"}, s.reveal_error));
+      return;
+    }
+    const r = s.reveal;
+    if (!r) {
+      panel.hidden = true;
+      return;
+    }
+    panel.hidden = false;
+    const spreadNote = r.random
+      ? `Brackets: lowest–highest over ${r.replays} replays with independent random draws (noise ${r.noise}, stochastic strategies).`
+      : "No randomness: every replay is the same.";
+    const tournament = el("table", {class: "leaderboard"},
+      el("thead", {}, el("tr", {}, el("th", {}, "Rank"), el("th", {}, "Player"),
+        el("th", {class: "num"}, "Points per round"), el("th", {class: "num"}, "C"))),
+      el("tbody", {}, r.tournament.map((row) => el("tr", {},
+        el("td", {}, rankText(row.rank)),
+        el("td", {}, row.kind === "participant" ? el("strong", {}, row.name) : el("span", {class: "muted"}, row.name),
+          row.bot_rounds ? el("span", {class: "tag bot", title: "rounds the bot chose"}, `bot ${row.bot_rounds}`) : null),
+        el("td", {class: "num"}, spread(row.score_per_round)),
+        el("td", {class: "num"}, row.kind === "participant" ? percent(row.cooperation) : "")))));
+    const head = el("tr", {}, el("th", {}, "Sequence"), el("th", {class: "num"}, "actual"),
+      r.strategies.map((name) => el("th", {class: "num"}, name)));
+    const body = r.what_if.map((w) => {
+      const byName = Object.fromEntries(w.rows.map((x) => [x.strategy, x]));
+      return el("tr", {},
+        el("td", {}, el("strong", {}, w.name), " ", sequence(w)),
+        el("td", {class: "num"}, fmt(w.actual_score)),
+        r.strategies.map((name) => {
+          const cell = byName[name].score;
+          return el("td", {class: "num", title: `${w.name} against ${name}: ${spread(cell, 1)}`},
+            fmt(cell.mean, 1),
+            Math.abs(cell.high - cell.low) > 1e-9 ? el("div", {class: "small muted"}, `${fmt(cell.low)}–${fmt(cell.high)}`) : null);
+        }));
+    });
+    replace(panel,
+      el("h2", {}, "Reveal"),
+      el("div", {class: "reveal-grid"},
+        el("div", {},
+          el("h3", {}, "Room tournament"),
+          el("p", {class: "small muted"}, `Every sequence as a fixed player in a round robin with the library, ${r.turns} rounds a match.`),
+          tournament),
+        el("div", {class: "lesson"}, el("h3", {}, "What it says"), r.lesson.map((t) => el("p", {}, t)))),
+      el("h3", {}, "Each sequence against each strategy (total points)"),
+      el("table", {class: "whatif"}, el("thead", {}, head), el("tbody", {}, body)),
+      el("p", {class: "legend"}, spreadNote));
+  }
+
+  // -- start --------------------------------------------------------------------------
+  $("create-session").addEventListener("click", createSession);
+  $("create-first").addEventListener("click", createSession);
+  $("session-select").addEventListener("change", (e) => open(e.target.value));
+  $("settings-form").addEventListener("submit", applySettings);
+  $("set-length").addEventListener("change", syncLength);
+  window.addEventListener("resize", () => { if (state) renderChart(state); });
+  for (const [id, type] of [["open-round", "open_round"], ["close-round", "close_round"],
+    ["pause", "pause"], ["resume", "resume"], ["reveal", "reveal"]]) {
+    $(id).addEventListener("click", () => send(type));
+  }
+  $("reset").addEventListener("click", () => {
+    if (confirm("Reset: back to the lobby for a new match (same people, scores cleared)?")) send("reset");
+  });
+
+  if (!token) {
+    $("no-token").hidden = false;
+    $("create-session").hidden = true;
+  } else {
+    loadSessions().catch((err) => {
+      toast(err.message, true);
+      if (/token/.test(err.message)) $("no-token").hidden = false;
+    });
+  }
+})();

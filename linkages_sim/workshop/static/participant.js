@@ -1,0 +1,254 @@
+/* linkages workshop: the participant's page (a phone).
+   The seat's token lives in localStorage, so a reload (or a lost connection) gets the same
+   seat back; a seat link (/join#seat=TOKEN) moves it to another device. */
+"use strict";
+
+(() => {
+  const {el, replace, $, toast, move, fmt, percent, spread, rankText, Countdown, Channel} = LW;
+  const SEAT_KEY = "linkages-workshop-seat";
+  const NAME_KEY = "linkages-workshop-name";
+  const CODE_KEY = "linkages-workshop-code";
+  const NAMES = {C: "Cooperate", D: "Defect"};
+
+  let channel = null;
+  let state = null;
+  const clock = new Countdown($("clock"));
+
+  function token() {
+    return localStorage.getItem(SEAT_KEY);
+  }
+
+  function showJoin(message) {
+    $("play-view").hidden = true;
+    $("join-view").hidden = false;
+    const params = new URLSearchParams(location.search);
+    if (params.get("code") && !$("code").value) $("code").value = params.get("code").toUpperCase();
+    if (!$("name").value && localStorage.getItem(NAME_KEY)) $("name").value = localStorage.getItem(NAME_KEY);
+    $("join-error").textContent = message || "";
+    ($("code").value ? $("name") : $("code")).focus();
+  }
+
+  function connect() {
+    if (channel) channel.stop();
+    channel = new Channel(
+      () => ({type: "hello", role: "participant", token: token()}),
+      onMessage,
+      (up) => $("link-dot").classList.toggle("on", up),
+    );
+  }
+
+  function onMessage(data) {
+    if (data.type === "state") {
+      state = data;
+      render();
+    } else if (data.type === "welcome") {
+      localStorage.setItem(CODE_KEY, data.code);
+      $("join-view").hidden = true;
+      $("play-view").hidden = false;
+    } else if (data.type === "error") {
+      if (data.ref === "hello" && data.code === "unauthorised") {
+        localStorage.removeItem(SEAT_KEY);
+        if (channel) channel.stop();
+        channel = null;
+        showJoin(data.message);
+        return;
+      }
+      toast(data.message, true);
+    }
+  }
+
+  async function join(event) {
+    event.preventDefault();
+    const code = $("code").value.trim().toUpperCase();
+    const name = $("name").value.trim();
+    $("join-error").textContent = "";
+    $("join-button").disabled = true;
+    try {
+      const response = await fetch("/api/join", {
+        method: "POST",
+        headers: {"Content-Type": "application/json"},
+        body: JSON.stringify({code, name}),
+      });
+      const body = await response.json().catch(() => ({message: "the server did not answer"}));
+      if (!response.ok) {
+        $("join-error").textContent = body.message || "could not join";
+        return;
+      }
+      localStorage.setItem(SEAT_KEY, body.token);
+      localStorage.setItem(NAME_KEY, body.name);
+      localStorage.setItem(CODE_KEY, body.code);
+      connect();
+    } catch (_) {
+      $("join-error").textContent = "cannot reach the server; check the Wi-Fi";
+    } finally {
+      $("join-button").disabled = false;
+    }
+  }
+
+  function choose(letter) {
+    if (!state || !state.round.open || state.your_move) return;
+    if (channel.send({type: "move", round: state.round.number, move: letter})) {
+      for (const b of document.querySelectorAll("#choices button")) b.disabled = true;
+    }
+  }
+
+  function roundTitle(s) {
+    const r = s.round;
+    const n = r.open ? r.number : r.played;
+    if (s.phase === "lobby") return "Waiting to start";
+    const of = s.length.rounds && !s.length.hidden ? ` of ${s.length.rounds}` : "";
+    return `Round ${n}${of}`;
+  }
+
+  function tags(byBot, flipped) {
+    return [byBot ? el("span", {class: "tag bot"}, "bot") : null,
+            flipped ? el("span", {class: "tag noise"}, "noise") : null];
+  }
+
+  function render() {
+    const s = state;
+    $("you-name").textContent = s.you.name;
+    $("you-code").textContent = s.code;
+    $("seat-link").textContent = `${location.origin}/join#seat=${token()}`;
+    $("round-title").textContent = roundTitle(s);
+    clock.set(s.round);
+    $("total").textContent = fmt(s.total);
+    $("partner-total").textContent = fmt(s.partner_total);
+
+    const partner = s.partner;
+    $("partner-line").textContent = !s.seated ? "" :
+      partner.bot ? "Your partner: a computer player" : `Your partner: ${partner.name}`;
+
+    const banner = $("banner");
+    banner.hidden = true;
+    if (s.phase === "paused") {
+      banner.hidden = false;
+      banner.textContent = "Paused: wait for the facilitator.";
+    }
+
+    const open = s.round.open;
+    $("choices").hidden = !(open && s.seated);
+    for (const b of document.querySelectorAll("#choices button")) {
+      const chosen = s.your_move === b.dataset.move;
+      b.classList.toggle("chosen", chosen);
+      b.disabled = !!s.your_move || s.phase === "paused";
+      b.setAttribute("aria-pressed", chosen ? "true" : "false");
+    }
+
+    const note = $("round-note");
+    if (s.phase === "lobby") {
+      note.textContent = "You are in. You will be paired when the first round opens.";
+    } else if (!s.seated) {
+      note.textContent = "This match is over; you will play in the next one.";
+    } else if (open && s.your_move) {
+      note.textContent = `You chose ${NAMES[s.your_move]}. Waiting for the others ` +
+        `(${s.round.moved} of ${s.round.expected} moved).`;
+    } else if (open) {
+      note.textContent = "Choose before the time runs out, or the bot moves for you.";
+    } else if (s.phase === "over") {
+      note.textContent = `The match is over after ${s.round.played} rounds. Wait for the reveal.`;
+    } else if (s.phase === "revealing") {
+      note.textContent = "The reveal is being computed…";
+    } else if (s.phase === "revealed") {
+      note.textContent = `The match is over after ${s.round.played} rounds.`;
+    } else {
+      note.textContent = "Waiting for the next round.";
+    }
+
+    renderResult(s);
+    renderHistory(s);
+    renderPayoffs(s);
+    renderReveal(s);
+  }
+
+  function renderResult(s) {
+    const box = $("result");
+    const last = s.history[s.history.length - 1];
+    if (s.round.open || !last) {
+      box.hidden = true;
+      return;
+    }
+    box.hidden = false;
+    replace(box,
+      el("div", {class: "result"},
+        el("div", {}, el("div", {class: "muted"}, "You"),
+          el("div", {class: "big"}, move(last.you)), tags(last.you_by_bot, last.you_flipped),
+          el("div", {class: "big"}, "+" + fmt(last.your_payoff))),
+        el("div", {}, el("div", {class: "muted"}, "Partner"),
+          el("div", {class: "big"}, move(last.partner)), tags(last.partner_by_bot, last.partner_flipped),
+          el("div", {class: "big"}, "+" + fmt(last.partner_payoff)))),
+      last.you_by_bot ? el("p", {class: "small muted"},
+        "You did not move in time: the bot chose for you.") : null,
+      last.you_flipped ? el("p", {class: "small muted"},
+        `Noise flipped your move: you chose ${NAMES[last.you_chose]}.`) : null,
+    );
+  }
+
+  function renderHistory(s) {
+    const rows = s.history.slice().reverse().map((h) => el("tr", {},
+      el("td", {}, String(h.round)),
+      el("td", {}, move(h.you), tags(h.you_by_bot, h.you_flipped)),
+      el("td", {}, move(h.partner), tags(h.partner_by_bot, h.partner_flipped)),
+      el("td", {class: "num"}, fmt(h.your_payoff)),
+      el("td", {class: "num"}, fmt(h.partner_payoff))));
+    replace($("history"), rows.length ? rows : el("tr", {}, el("td", {colspan: 5, class: "muted"}, "No rounds yet.")));
+  }
+
+  function renderPayoffs(s) {
+    const p = s.payoffs;
+    replace($("payoffs"),
+      el("tr", {}, el("th", {}, "You C"), el("td", {}, `${fmt(p.R, 1)}, ${fmt(p.R, 1)}`),
+        el("td", {}, `${fmt(p.S, 1)}, ${fmt(p.T, 1)}`)),
+      el("tr", {}, el("th", {}, "You D"), el("td", {}, `${fmt(p.T, 1)}, ${fmt(p.S, 1)}`),
+        el("td", {}, `${fmt(p.P, 1)}, ${fmt(p.P, 1)}`)));
+  }
+
+  function renderReveal(s) {
+    const card = $("reveal-card");
+    const r = s.reveal;
+    if (!r || !r.what_if) {
+      card.hidden = true;
+      return;
+    }
+    card.hidden = false;
+    const w = r.what_if;
+    const row = r.tournament_row;
+    const cell = (s) => el("td", {class: "num"}, fmt(s.mean, 1),
+      Math.abs(s.high - s.low) > 1e-9 ? el("div", {class: "small muted"}, `${fmt(s.low)}–${fmt(s.high)}`) : null);
+    const rows = w.rows.map((x) => el("tr", {},
+      el("td", {}, x.strategy), cell(x.score), cell(x.opponent_score)));
+    const replays = r.random ? ` Numbers in brackets: lowest–highest over ${r.replays} replays.` : "";
+    replace(card,
+      el("h2", {}, "The reveal"),
+      el("p", {}, "Your moves: ", w.moves.split("").map((m, k) => [move(m), w.by_bot[k] ? el("span", {class: "tag bot"}, "bot") : null]),
+        ` (you scored ${fmt(w.actual_score)}; cooperated ${percent(w.cooperation)})`),
+      row ? el("p", {}, el("strong", {}, `Room tournament: rank ${rankText(row.rank)} of ${r.players}`),
+        `, ${spread(row.score_per_round)} points per round.`) : null,
+      el("h3", {}, "Your sequence against each strategy"),
+      el("table", {class: "history"},
+        el("thead", {}, el("tr", {}, el("th", {}, "Against"), el("th", {class: "num"}, "You"),
+          el("th", {class: "num"}, "Them"))),
+        el("tbody", {}, rows)),
+      el("p", {class: "small muted"}, `Totals over ${r.turns} rounds.${replays}`),
+      el("div", {class: "lesson"}, r.lesson.map((t) => el("p", {}, t))));
+  }
+
+  // -- start ---------------------------------------------------------------------------
+  $("join-form").addEventListener("submit", join);
+  $("choose-C").addEventListener("click", () => choose("C"));
+  $("choose-D").addEventListener("click", () => choose("D"));
+
+  const seat = new URLSearchParams(location.hash.slice(1)).get("seat");
+  if (seat) {
+    localStorage.setItem(SEAT_KEY, seat);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  const wanted = (new URLSearchParams(location.search).get("code") || "").toUpperCase();
+  const other = wanted && !seat && wanted !== localStorage.getItem(CODE_KEY);
+  if (token() && !other) {
+    $("play-view").hidden = false;
+    connect();
+  } else {
+    showJoin();
+  }
+})();

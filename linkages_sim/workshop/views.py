@@ -1,0 +1,206 @@
+"""What each page is sent: the facilitator's whole-room view and a participant's own view.
+
+Plain JSON records built from a `Room`; the pages redraw themselves from the latest one, so a
+page that reloads or reconnects loses nothing. Names travel as data and the pages show them as
+text nodes. A participant's view holds only their own seat, their partner's moves and score,
+and their own part of the reveal; no tokens but their own, and the hidden length of a
+random-length match stays hidden until it is over.
+"""
+
+from __future__ import annotations
+
+from linkages_sim.game.strategies import STRATEGIES, C
+from linkages_sim.workshop.classic import ClassicMatch, Seat
+from linkages_sim.workshop.room import Phase, Room
+
+ACTIVITY = "classic"
+
+
+def _round(room: Room, now: float | None) -> dict:
+    m = room.match
+    seated = len(m.seats) if m else 0
+    current = m.current if m else None
+    return {
+        "number": current if current is not None else (m.played if m else 0),
+        "open": current is not None,
+        "paused": room.phase == Phase.PAUSED,
+        "remaining": room.remaining(now),
+        "seconds": room.settings.round_seconds,
+        "moved": (seated - len(m.waiting_for())) if m and current is not None else 0,
+        "expected": seated,
+        "played": m.played if m else 0,
+        "last_close_reason": room.last_close_reason,
+    }
+
+
+def _length(room: Room) -> dict:
+    """The match's length as the room may know it.
+
+    The number when it is fixed; when random, hidden until the match is over.
+    """
+    m = room.match
+    s = room.settings
+    over = bool(m and m.started and m.over)
+    known = (m.length if m else s.rounds) if not s.hidden_length else None
+    return {
+        "hidden": s.hidden_length,
+        "rounds": known if known is not None else (m.played if over and m else None),
+        "cap": s.rounds,
+        "continuation": s.continuation,
+        "ended_early": bool(m and m.ended_early),
+    }
+
+
+def _seat_record(room: Room, seat: Seat) -> dict:
+    person = room.participants.get(seat.occupant) if seat.occupant is not None else None
+    return {
+        "participant": seat.occupant,
+        "name": person.name if person else None,
+        "moves": "".join(seat.moves),
+        "intended": "".join(seat.intended),
+        "by_bot": list(seat.by_bot),
+        "flipped": list(seat.flipped),
+        "payoffs": list(seat.payoffs),
+        "score": seat.score,
+    }
+
+
+def _leaderboard(room: Room, m: ClassicMatch | None) -> list[dict]:
+    rows = []
+    for pid, p in room.participants.items():
+        seat = m.seat_of(pid) if m else None
+        chosen = zip(seat.intended, seat.by_bot, strict=True) if seat else ()
+        own = [move for move, bot in chosen if not bot]
+        rows.append(
+            {
+                "participant": pid,
+                "name": p.name,
+                "score": seat.score if seat else 0.0,
+                "rounds": len(seat.moves) if seat else 0,
+                "bot_rounds": seat.by_bot.count(True) if seat else 0,
+                "cooperation": own.count(C) / len(own) if own else None,
+                "seated": seat is not None,
+            }
+        )
+    rows.sort(key=lambda r: (-r["score"], r["name"].casefold()))
+    return rows
+
+
+def facilitator_view(room: Room, join_url: str, now: float | None = None) -> dict:
+    """What the projector page shows: settings, round, people, leaderboard, chart, pairs, reveal."""
+    m = room.match
+    pending = m.pending if m and m.current is not None else {}
+    people = []
+    for pid, p in room.participants.items():
+        seat = m.seat_of(pid) if m else None
+        people.append(
+            {
+                "participant": pid,
+                "name": p.name,
+                "connected": p.connections > 0,
+                "pair": seat.pair if seat else None,
+                "moved": pid in pending,
+            }
+        )
+    return {
+        "type": "state",
+        "role": "facilitator",
+        "activity": ACTIVITY,
+        "version": room.version,
+        "code": room.code,
+        "join_url": join_url,
+        "seed": room.seed,
+        "match": room.match_index,
+        "phase": str(room.phase),
+        "settings": room.settings.as_dict(),
+        "strategies": list(STRATEGIES),
+        "round": _round(room, now),
+        "length": _length(room),
+        "participants": people,
+        "leaderboard": _leaderboard(room, m),
+        "cooperation": m.cooperation() if m else [],
+        "pairs": [
+            {"index": pair.index, "seats": [_seat_record(room, s) for s in pair.seats]}
+            for pair in (m.pairs if m else [])
+        ],
+        "reveal": room.reveal,
+        "revealing": room.revealing,
+        "reveal_error": room.reveal_error,
+    }
+
+
+def _own_reveal(reveal: dict | None, pid: int) -> dict | None:
+    if reveal is None:
+        return None
+    mine = next((w for w in reveal["what_if"] if w["participant"] == pid), None)
+    table = reveal["tournament"]
+    row = next((r for r in table if r.get("participant") == pid), None)
+    return {
+        "turns": reveal["turns"],
+        "replays": reveal["replays"],
+        "random": reveal["random"],
+        "players": len(table),
+        "what_if": mine,
+        "tournament_row": row,
+        "tournament_top": [
+            {k: r[k] for k in ("name", "kind", "score_per_round", "rank")} for r in table[:5]
+        ],
+        "lesson": reveal["lesson"],
+    }
+
+
+def participant_view(room: Room, pid: int, now: float | None = None) -> dict:
+    """What participant ``pid``'s phone shows: their round, partner, history and reveal."""
+    p = room.participants[pid]
+    m = room.match
+    seat = m.seat_of(pid) if m else None
+    partner = m.pair_of(seat).partner(seat) if m and seat else None
+    history = []
+    if seat is not None and partner is not None:
+        for k in range(len(seat.moves)):
+            history.append(
+                {
+                    "round": k + 1,
+                    "you": seat.moves[k],
+                    "you_chose": seat.intended[k],
+                    "you_by_bot": seat.by_bot[k],
+                    "you_flipped": seat.flipped[k],
+                    "partner": partner.moves[k],
+                    "partner_by_bot": partner.by_bot[k],
+                    "partner_flipped": partner.flipped[k],
+                    "your_payoff": seat.payoffs[k],
+                    "partner_payoff": partner.payoffs[k],
+                }
+            )
+    partner_person = (
+        room.participants.get(partner.occupant)
+        if partner is not None and partner.occupant is not None
+        else None
+    )
+    waiting = m is not None and m.current is not None
+    return {
+        "type": "state",
+        "role": "participant",
+        "activity": ACTIVITY,
+        "version": room.version,
+        "code": room.code,
+        "you": {"participant": pid, "name": p.name},
+        "phase": str(room.phase),
+        "round": _round(room, now),
+        "length": _length(room),
+        "payoffs": room.settings.game.as_dict(),
+        "noise": room.settings.noise,
+        "seated": seat is not None,
+        "your_move": m.pending.get(pid) if waiting and m else None,
+        "partner": None
+        if partner is None
+        else {
+            "name": partner_person.name if partner_person else None,
+            "bot": partner_person is None,
+        },
+        "history": history,
+        "total": seat.score if seat else 0.0,
+        "partner_total": partner.score if partner else 0.0,
+        "reveal": _own_reveal(room.reveal, pid),
+        "revealing": room.revealing,
+    }

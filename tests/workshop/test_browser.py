@@ -1,0 +1,166 @@
+"""End to end in real headless Chromium (Playwright): a facilitator and three phones.
+
+They join by code, play two rounds of a two-round match (Bob never moves, so the bot plays his
+seat; Cy reloads mid-round and keeps her seat), and the facilitator reveals. Screenshots of
+every stage go to tests/workshop/screenshots/ (ignored by git) for a human to look at.
+
+Chromium is Debian's (``apt-get install chromium``), never Playwright's download. Without it
+the test is skipped, except under CI (the CI variable set), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from linkages_sim.workshop.server import ServerConfig
+from tests.workshop.support import LiveServer
+
+SHOTS = Path(__file__).parent / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CY = "<i>Cy</i>"  # a name that looks like markup must show as text
+
+
+def _require_browser():
+    problems = []
+    if CHROMIUM is None:
+        problems.append("no chromium on PATH (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        problems.append("the playwright package is not installed")
+    if problems:
+        message = "; ".join(problems)
+        if os.environ.get("CI"):
+            pytest.fail(f"the browser test must run in CI: {message}")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_a_room_plays_two_rounds_and_sees_the_reveal(browser):
+    from playwright.sync_api import expect
+
+    errors: list[str] = []
+    config = ServerConfig(reveal_replays=10)
+    with LiveServer(config) as server:
+        projector = browser.new_context(viewport={"width": 1600, "height": 900})
+        f = projector.new_page()
+        f.on("pageerror", lambda e: errors.append(f"facilitator: {e}"))
+        f.goto(f"{server.url}/facilitator?token={server.token}")
+        assert "token" not in f.url  # the token leaves the projected address bar
+        f.click("#create-first")
+        expect(f.locator("#join-code")).to_have_text(_code_pattern())
+        code = f.inner_text("#join-code")
+        expect(f.locator("#qr")).to_have_attribute("src", f"/qr/{code}.svg")
+        # two rounds, eight seconds each; the bot plays defect, to be seen
+        f.select_option("#set-bot", "all-d")
+        f.fill("#set-rounds", "2")
+        f.fill("#set-seconds", "8")
+        f.click("#apply-settings")
+        expect(f.locator("#settings-summary")).to_contain_text("2 rounds")
+        expect(f.locator("#settings-summary")).to_contain_text("bot all-d")
+
+        phones = {}
+        for name in ("Ann", "Bob", CY):
+            context = browser.new_context(viewport={"width": 390, "height": 844},
+                                          is_mobile=True, has_touch=True)  # fmt: skip
+            page = context.new_page()
+            page.on("pageerror", lambda e, n=name: errors.append(f"{n}: {e}"))
+            page.goto(f"{server.url}/join")
+            page.fill("#code", code.lower())
+            page.fill("#name", name)
+            if name == "Ann":
+                shot(page, "02-participant-join")
+            page.click("#join-button")
+            expect(page.locator("#you-name")).to_have_text(name)
+            phones[name] = page
+        ann, bob, cy = phones["Ann"], phones["Bob"], phones[CY]
+        expect(f.locator("#joined-count")).to_have_text("3")
+        expect(f.locator("#people li")).to_have_count(3)
+        assert f.locator("#people i").count() == 0  # the name is text, not an <i> element
+        expect(f.locator("#people")).to_contain_text(CY)
+        shot(f, "01-facilitator-lobby")
+
+        # round 1: Ann cooperates, Bob never moves, Cy reloads before moving
+        f.click("#open-round")
+        expect(ann.locator("#choices")).to_be_visible()
+        expect(ann.locator("#partner-line")).to_have_text("Your partner: Bob")
+        expect(cy.locator("#partner-line")).to_have_text("Your partner: a computer player")
+        ann.click("#choose-C")
+        expect(ann.locator("#round-note")).to_contain_text("You chose Cooperate")
+        shot(ann, "03-participant-round1-chosen")
+        cy.reload()
+        expect(cy.locator("#you-name")).to_have_text(CY)
+        expect(cy.locator("#round-title")).to_have_text("Round 1 of 2")
+        expect(cy.locator("#choices")).to_be_visible()
+        shot(cy, "04-participant-reloaded-mid-round")
+        cy.click("#choose-D")
+        expect(f.locator("#round-line")).to_contain_text("2 of 3 moved")
+        shot(f, "05-facilitator-round1-open")
+        # the countdown closes the round: the bot moves for Bob
+        expect(f.locator("#round-line")).to_contain_text("round 1 closed: time", timeout=20_000)
+        expect(ann.locator("#result")).to_contain_text("bot")
+        expect(ann.locator("#total")).to_have_text("0")  # C against the bot's D for Bob
+        expect(ann.locator("#partner-total")).to_have_text("5")
+        expect(bob.locator("#result")).to_contain_text("the bot chose for you")
+        shot(ann, "06-participant-round1-result")
+        shot(f, "07-facilitator-round1-closed")
+
+        # round 2: Cy moves, then reloads and finds her move kept; the facilitator closes
+        f.click("#open-round")
+        expect(cy.locator("#round-title")).to_have_text("Round 2 of 2")
+        cy.click("#choose-C")
+        expect(cy.locator("#round-note")).to_contain_text("You chose Cooperate")
+        cy.reload()
+        expect(cy.locator("#round-note")).to_contain_text("You chose Cooperate")
+        expect(cy.locator("#choose-C")).to_have_attribute("aria-pressed", "true")
+        ann.click("#choose-D")
+        expect(f.locator("#round-line")).to_contain_text("2 of 3 moved")
+        f.click("#close-round")
+        expect(f.locator("#phase-badge")).to_have_text("match over")
+        expect(f.locator("#joined-count")).to_have_text("3")  # the reloads joined no one new
+        bob_row = f.locator("#pairs tr").nth(1)
+        expect(bob_row.locator(".cell.bot")).to_have_count(2)
+        expect(f.locator("#pairs tr").nth(0).locator(".cell.bot")).to_have_count(0)
+        expect(f.locator("#pairs tr").nth(2).locator(".cell.bot")).to_have_count(0)
+        shot(f, "08-facilitator-match-over")
+
+        f.click("#reveal")
+        panel = f.locator("#reveal-panel")
+        expect(panel).to_contain_text("Room tournament", timeout=30_000)
+        expect(panel).to_contain_text("over 10 replays")
+        expect(panel).to_contain_text(CY)
+        assert panel.locator("i").count() == 0
+        shot(f, "09-facilitator-reveal")
+        expect(cy.locator("#reveal-card")).to_contain_text("Room tournament: rank")
+        expect(ann.locator("#reveal-card")).to_contain_text("Your sequence against each strategy")
+        shot(cy, "10-participant-reveal")
+        f.set_viewport_size({"width": 1280, "height": 720})
+        shot(f, "11-facilitator-reveal-720p")
+    assert errors == []
+
+
+def _code_pattern():
+    import re
+
+    return re.compile(r"^[A-Z2-9]{4}$")
