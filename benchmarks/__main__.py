@@ -9,7 +9,7 @@ import argparse
 
 import numba
 
-from . import choice, end_to_end, floor, startup
+from . import choice, end_to_end, floor, startup, traffic
 from .harness import Report, Row, measure, ns_per, results_path
 
 ALL = ("floor", "choice", "end_to_end", "startup")
@@ -19,10 +19,12 @@ def thread_counts() -> list[int]:
     return sorted({1, min(2, numba.config.NUMBA_NUM_THREADS)})
 
 
-def bench_floor(report: Report, n: int, m: int, repeats: int) -> dict[int, float]:
+def bench_floor(report: Report, n: int, m: int, repeats: int) -> tuple[dict, dict]:
+    """The exp floor (ns per pair) and the memory bandwidth (GB/s), by thread count."""
     u = floor.utilities(n, m)
     pairs = n * m
-    simd = {}
+    simd, bandwidth = {}, {}
+    streams = {where: floor.stream_arrays(size) for where, size in floor.STREAM_BYTES.items()}
     for threads in thread_counts():
         numba.set_num_threads(threads)
         t_simd = measure(lambda: floor.simd_exp_sum(u), repeats)
@@ -35,39 +37,63 @@ def bench_floor(report: Report, n: int, m: int, repeats: int) -> dict[int, float
         ratio = f"{scalar / simd[threads]:.1f}x SIMD floor"
         report.add(Row("floor: scalar math.exp + sum", f"N={n:.0e}, M={m}", threads,
                        f"{scalar:.3f} ns/pair", ratio))  # fmt: skip
-        arrays = [u[0].astype("float64") for _ in range(4)]
-        t_stream = measure(lambda arrays=arrays: floor.stream_sum(*arrays), repeats)
-        gbps = 4 * arrays[0].nbytes / t_stream.median / 1e9
-        report.add(Row("floor: stream 4 customer arrays", f"N={n:.0e}, float64", threads,
-                       f"{gbps:.1f} GB/s"))  # fmt: skip
-    return simd
+        for where, arrays in streams.items():
+            t_stream = measure(lambda arrays=arrays: floor.stream_sum(*arrays), repeats)
+            size = sum(a.nbytes for a in arrays)
+            gbps = size / t_stream.median / 1e9
+            what = "in cache" if where == "cache" else "from memory"
+            report.add(Row(f"floor: stream 4 float64 arrays, {what}", f"{size / 2**20:.0f} MB",
+                           threads, f"{gbps:.1f} GB/s",
+                           "the memory floor's bandwidth" if where == "memory" else "",
+                           note=f"min-max {size / t_stream.max / 1e9:.1f}"
+                           f"-{size / t_stream.min / 1e9:.1f}"))  # fmt: skip
+            if where == "memory":
+                bandwidth[threads] = gbps
+    del streams
+    return simd, bandwidth
 
 
 def bench_choice(report: Report, n: int, sizes: list[int], naive_n: int, repeats: int,
-                 floor_ns: dict[int, float]) -> None:  # fmt: skip
+                 floor_ns: dict[int, float], bandwidth: dict[int, float]) -> None:  # fmt: skip
+    """The kernel against its memory-traffic floor (the bytes it must move per customer at the
+    measured memory bandwidth), against the exp-per-pair floor of the earlier kernel, against
+    its numpy twin on the same inputs, and against the naive per-agent version."""
     most = thread_counts()[-1]
     kernel_ns = {}
     for m in sizes:
         data = choice.inputs(n, m)
+        moved = traffic.kernel_traffic(data)
+        report.add(Row("choice kernel: memory-traffic floor", f"N={n:.0e}, M={m}", "-",
+                       f"{moved.bytes_per_customer:g} bytes/customer",
+                       ", ".join(f"{threads} threads {moved.floor_ns_per_customer(gbps):.2f} "
+                                 f"ns/customer at {gbps:.1f} GB/s"
+                                 for threads, gbps in bandwidth.items()),
+                       note=moved.describe()))  # fmt: skip
         outputs = {}
         for threads in thread_counts():
             numba.set_num_threads(threads)
             t = measure(lambda data=data: choice.kernel(data), repeats)
             outputs[threads] = data.out.copy()
             per = kernel_ns[m, threads] = ns_per(t.median, data.pairs)
-            ratio = f"{per / floor_ns[threads]:.1f}x floor" if threads in floor_ns else ""
+            per_customer = ns_per(t.median, n)
+            ratios = []
+            if threads in bandwidth:
+                floor_customer = moved.floor_ns_per_customer(bandwidth[threads])
+                ratios.append(f"{per_customer / floor_customer:.1f}x the memory floor")
+            if threads in floor_ns:
+                ratios.append(f"{per / floor_ns[threads]:.1f}x the exp-per-pair floor")
             report.add(Row("choice kernel (numba)", f"N={n:.0e}, M={m}", threads,
-                           f"{per:.2f} ns/pair", ratio,
-                           note=f"min {ns_per(t.min, data.pairs):.2f}"))  # fmt: skip
+                           f"{per:.3f} ns/pair, {per_customer:.1f} ns/customer",
+                           "; ".join(ratios),
+                           note=f"min {ns_per(t.min, data.pairs):.3f} ns/pair"))  # fmt: skip
         same = all((o == outputs[1]).all() for o in outputs.values())
         report.add(Row("choice kernel: threads agree", f"N={n:.0e}, M={m}", "1 vs 2",
                        "bit-identical" if same else "DIFFERENT"))  # fmt: skip
-        small = choice.inputs(min(n, 200_000), m)
-        t_ref = measure(lambda small=small: choice.reference(small), max(1, repeats // 2))
-        report.add(Row("choice numpy reference", f"N={small.out.shape[0]:.0e}, M={m}", 1,
-                       f"{ns_per(t_ref.median, small.pairs):.2f} ns/pair"))  # fmt: skip
+        del data
+        bench_numpy_twin(report, min(n, 200_000), m, repeats)
     for stores in (50, 500):  # many stores, each customer considering the nearest 8
-        bench_consideration(report, min(n, 100_000) if stores > 50 else n, stores, 8, repeats)
+        bench_consideration(report, min(n, 100_000) if stores > 50 else n, stores, 8, repeats,
+                            bandwidth.get(most))  # fmt: skip
     for m in sizes:  # the per-agent version at a size it can run, against the kernel's figure
         customers = naive_n if m <= 10 else naive_n // 10
         data = choice.inputs(customers, m)
@@ -82,8 +108,24 @@ def bench_choice(report: Report, n: int, sizes: list[int], naive_n: int, repeats
                    )  # fmt: skip
 
 
+def bench_numpy_twin(report: Report, n: int, m: int, repeats: int) -> None:
+    """The numpy twin (`choose_reference`, vectorised numpy, one thread) and the kernel on the
+    same inputs: the speed-up of the kernel over the vectorised numpy version."""
+    data = choice.inputs(n, m)
+    t_ref = measure(lambda: choice.reference(data), max(1, repeats // 2))
+    reference = ns_per(t_ref.median, data.pairs)
+    speedups = []
+    for threads in thread_counts():
+        numba.set_num_threads(threads)
+        t = measure(lambda: choice.kernel(data), repeats)
+        speedups.append(f"{threads} threads {reference / ns_per(t.median, data.pairs):.0f}x")
+    report.add(Row("choice numpy twin (vectorised numpy)", f"N={n:.0e}, M={m}", 1,
+                   f"{reference:.2f} ns/pair",
+                   "kernel faster, same inputs: " + ", ".join(speedups)))  # fmt: skip
+
+
 def bench_consideration(report: Report, n: int, stores: int, consider: int,
-                        repeats: int) -> None:  # fmt: skip
+                        repeats: int, gbps: float | None = None) -> None:  # fmt: skip
     """The kernel with a consideration set against every store considered (2 offers a store)."""
     m = 2 * stores
     most = thread_counts()[-1]
@@ -91,14 +133,17 @@ def bench_consideration(report: Report, n: int, stores: int, consider: int,
     timings = {}
     for label, k in (("considered", consider), ("every store", None)):
         data = choice.inputs(n, m, consider=k)
+        moved = traffic.kernel_traffic(data).bytes_per_customer
         timings[label] = (measure(lambda data=data: choice.kernel(data), repeats).median / n * 1e9,
-                          data.bytes_per_customer)  # fmt: skip
+                          data.bytes_per_customer, moved)  # fmt: skip
         del data
-    (ns, size), (ns_all, size_all) = timings["considered"], timings["every store"]
+    (ns, size, moved), (ns_all, size_all, _) = timings["considered"], timings["every store"]
+    floor_note = "" if gbps is None else (
+        f"; {ns / (moved / gbps):.1f}x its memory floor ({moved:g} bytes/customer moved)")
     report.add(Row(f"choice kernel: {consider} nearest of {stores} stores", f"N={n:.0e}, M={m}",
-                   most, f"{ns:.1f} ns/customer, {size} bytes/customer",
+                   most, f"{ns:.1f} ns/customer, {size} bytes/customer of attraction",
                    f"{ns_all / ns:.1f}x faster, {size_all / size:.0f}x less memory than every "
-                   f"store ({ns_all:.0f} ns, {size_all} bytes)"))  # fmt: skip
+                   f"store ({ns_all:.0f} ns, {size_all} bytes){floor_note}"))  # fmt: skip
 
 
 def bench_end_to_end(report: Report, sizes: list[int], periods: int) -> None:
@@ -153,13 +198,14 @@ def main() -> None:
     n = 100_000 if quick else 1_000_000
     repeats = 2 if quick else 5
     report = Report()
-    floor_ns = {}
+    floor_ns, bandwidth = {}, {}
     if "floor" in only or "choice" in only:
         print("floor")
-        floor_ns = bench_floor(report, n, 100, repeats)
+        floor_ns, bandwidth = bench_floor(report, n, 100, repeats)
     if "choice" in only:
         print("choice")
-        bench_choice(report, n, [10, 100], 2_000 if quick else 20_000, repeats, floor_ns)
+        bench_choice(report, n, [10, 100], 2_000 if quick else 20_000, repeats, floor_ns,
+                     bandwidth)  # fmt: skip
     if "end_to_end" in only:
         print("end to end")
         sizes = [10_000, 100_000] if quick else [100_000, 1_000_000, 10_000_000]

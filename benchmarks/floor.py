@@ -4,7 +4,10 @@
    can vectorise (range reduction to 2^n * 2^f, a degree-6 polynomial for 2^f, the scale built
    from the exponent bits), processed in blocks so that every loop is a straight SIMD loop;
 2. the same with numba's scalar `math.exp` (pip wheels have no SVML);
-3. memory bandwidth: streaming the customer arrays once.
+3. memory bandwidth: streaming four float64 arrays once, at two sizes: 32 MB in all (about
+   this machine's last-level cache) and 256 MB (eight times it: main memory). The second is
+   the bandwidth in the choice kernel's memory-traffic floor (`traffic.py`), since the
+   kernel's per-customer arrays at 10^6 customers are far larger than the cache.
 """
 
 from __future__ import annotations
@@ -86,6 +89,18 @@ def stream_sum(a, b, c, d):
     for i in prange(a.shape[0]):
         total += a[i] + b[i] + c[i] + d[i]
     return total
+
+
+STREAM_BYTES = {"cache": 32 * 2**20, "memory": 256 * 2**20}
+"""Total sizes of the stream benchmark's four arrays: about the L3 of the reference machine
+(32 MB), and eight times it."""
+
+
+def stream_arrays(total_bytes: int, seed: int = 0) -> list[np.ndarray]:
+    """Four distinct float64 arrays of `total_bytes` in all, written once (pages resident)."""
+    n = total_bytes // (4 * 8)
+    rng = np.random.default_rng(seed)
+    return [rng.random(n) for _ in range(4)]
 
 
 def utilities(n: int, m: int, seed: int = 0) -> np.ndarray:

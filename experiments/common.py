@@ -20,6 +20,7 @@ from linkages_sim.analysis.tables import metric_table
 from linkages_sim.config.schema import Scenario
 from linkages_sim.files import atomic_write_text
 from linkages_sim.market.model import MarketModel
+from linkages_sim.stats import t_interval
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,22 +43,39 @@ def replicate(
     seed: int,
     workers: int,
     metrics: tuple[tuple[str, str], ...] = (),
+    shared_layout: bool = True,
 ) -> dict[str, list]:
-    """Run every design on the same seeds (common random numbers); results by design."""
+    """Run every design on the same seeds (common random numbers); results by design, in seed
+    order. With `shared_layout` every run has the layout (homes, initial states) of `seed`;
+    otherwise each replication has its own, drawn from its seed (the same for every design)."""
     run_seeds = replication_seeds(seed, seeds)
     names = list(designs)
     jobs = [(designs[name], s) for name in names for s in run_seeds]
-    results = run_many(jobs, Collect(metrics), workers, structure_seed=seed)
+    structure = seed if shared_layout else None
+    results = run_many(jobs, Collect(metrics), workers, structure_seed=structure)
     return {name: results[k * seeds : (k + 1) * seeds] for k, name in enumerate(names)}
 
 
 def kpi(results: list, level: str, who: str, name: str) -> float:
     """A KPI's mean over replications."""
+    values = kpi_values(results, level, who, name)
+    return float(sum(values) / len(values))
+
+
+def kpi_values(results: list, level: str, who: str, name: str) -> list[float]:
+    """A KPI's value in each replication, in seed order."""
     values = []
     for frame, _ in results:
         row = frame[(frame["level"] == level) & (frame["id"] == who) & (frame["kpi"] == name)]
         values.append(float(row["value"].iloc[0]))
-    return float(sum(values) / len(values))
+    return values
+
+
+def spread(values: list[float]) -> dict:
+    """A figure measured over seeds: mean, 95% Student-t interval, min, max and the count."""
+    mean, low, high = t_interval(values)
+    return {"mean": mean, "low": low, "high": high, "min": float(min(values)),
+            "max": float(max(values)), "n": len(values)}  # fmt: skip
 
 
 def series(results: list, level: str, metric: str) -> pd.DataFrame:
@@ -81,9 +99,11 @@ def main(
     here: Path,
     name: str,
     arguments: dict[str, tuple[type, object, str]] = STANDARD,
+    after_publish: Callable[[Path], object] | None = None,
 ) -> None:
     """The command line of an experiment: its options, then `run(out, **options)`, then the
-    headline printed and written to results.json; `--publish` copies the figures."""
+    headline printed and written to results.json; `--publish` copies the figures (and calls
+    `after_publish(out)`, e.g. to rewrite a generated table in docs/)."""
     parser = argparse.ArgumentParser(prog=f"python -m experiments.{name}", description=doc)
     parser.add_argument("--out", type=Path, default=Path(f"runs/experiments/{name}"))
     for option, (kind, default, text) in arguments.items():
@@ -98,6 +118,8 @@ def main(
     print(f"results in {args.out} ({time.perf_counter() - started:.0f} s)")
     if args.publish:
         publish(args.out, here)
+        if after_publish is not None:
+            print(f"wrote {after_publish(args.out)}")
 
 
 def publish(out: Path, here: Path) -> None:

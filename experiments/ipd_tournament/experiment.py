@@ -46,8 +46,27 @@ def self_play_scores(turns: int, seeds: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+NICE = ("gtft", "tf2t", "majority", "tft", "grim", "trust", "wsls", "all-c")
+"""The library's nice strategies: never the first to defect."""
+
+
+def seed_robustness(turns: int, repetitions: int, seeds: int) -> dict:
+    """The noise-free tournament again on seeds 1..seeds: in how many do the nice strategies
+    take the top places, and is all-d last?"""
+    names = list(STRATEGIES)
+    rankings = [Tournament(names, turns=turns, repetitions=repetitions, seed=s).play().ranking
+                for s in range(1, seeds + 1)]  # fmt: skip
+    return {
+        "seeds": seeds,
+        "nice_on_top": sum(set(r[: len(NICE)]) == set(NICE) for r in rankings),
+        "all_d_last": sum(r[-1] == "all-d" for r in rankings),
+        "winners": sorted({r[0] for r in rankings}),
+    }
+
+
 def run_experiment(
-    out: Path, turns: int = 200, repetitions: int = 10, seed: int = 2026, self_play_seeds: int = 40
+    out: Path, turns: int = 200, repetitions: int = 10, seed: int = 2026, self_play_seeds: int = 40,
+    robustness_seeds: int = 10,
 ) -> dict:
     """Play everything, write tables and figures into `out`, return the headline numbers."""
     out.mkdir(parents=True, exist_ok=True)
@@ -107,5 +126,6 @@ def run_experiment(
         "self_play_noise_0.05": {s: round(float(pick[s, 0.05]), 4) for s in SELF_PLAY_STRATEGIES},
         "replicator_survivors_no_noise": survivors("no_noise"),
         "replicator_survivors_noise_0.05": survivors("noise_0.05"),
+        "other_seeds_no_noise": seed_robustness(turns, repetitions, robustness_seeds),
     }
     return headline

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from experiments.common import kpi, replicate
+from experiments.common import kpi, kpi_values, replicate, spread
 from linkages_sim.config.editing import edit_scenario
 from linkages_sim.config.loading import load_scenario
 from linkages_sim.config.schema import Scenario
@@ -66,7 +66,14 @@ def run_experiment(out: Path, customers=None, seeds=2, seed=42, workers=1) -> di
         ax.set_ylabel("revenue over the year (millions)")
         ax.grid(alpha=0.3)
     save_figure(fig, out / "location_layout.png")
+    def change(a: str, b: str) -> dict:  # store revenue of design b / design a - 1, per seed
+        va, vb = (kpi_values(r[n], "store", STORE, "revenue") for n in (a, b))
+        return spread([y / x - 1 for x, y in zip(va, vb, strict=True)])
+
     return {
+        "revenue_change_4km_over_seeds": change("shift 0", f"shift {SHIFTS_KM[-1]:g}"),
+        "revenue_change_layout_over_seeds": change(f"layout {LAYOUTS[0]:g}",
+                                                   f"layout {LAYOUTS[-1]:g}"),
         "mean_distance_km": distance,
         "revenue_by_shift": revenue_by_shift,
         "revenue_by_layout": dict(zip(map(str, LAYOUTS), revenue_by_layout, strict=True)),

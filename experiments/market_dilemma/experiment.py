@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.common import spread
 from linkages_sim.analysis.payoff_matrix import dilemma_gone_at, sweep_sla, sweep_table
 from linkages_sim.analysis.replication import replication_seeds, run_many
 from linkages_sim.api import run as run_market
@@ -215,6 +216,16 @@ def run_experiment(
         .mean()
         .round(3)
         .to_dict("index"),
+        "repeated_play_over_seeds": {
+            label: {
+                strategy: {
+                    column: spread(group[column].tolist())
+                    for column in ("channel_profit", "mutual_cooperation")
+                }
+                for strategy, group in table.groupby("strategy", sort=False)
+            }
+            for label, table in (("clean", clean), ("noisy", noisy))
+        },
         "broken": {
             "break_week": broken.summary["contracts"]["acme-central"]["broke_at_period"],
             **{

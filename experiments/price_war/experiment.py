@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiments.common import ROOT, kpi, replicate, series
+from experiments.common import ROOT, kpi, kpi_values, replicate, series, spread
 from linkages_sim.config.editing import edit_scenario
 from linkages_sim.config.loading import load_scenario
 from linkages_sim.config.schema import Scenario
@@ -63,6 +63,10 @@ def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> di
             "price_consistency": kpi(results, "market", "market", "price_consistency"),
             "distributor_value_share_central": kpi(
                 results, "distributor", "central", "market_share_value"
+            ),
+            "channel_profit_over_seeds": spread(kpi_values(results, "market", "market", "profit")),
+            "customers_active_end_over_seeds": spread(
+                [float(t[("market", "customers_active")]["market"].iloc[-1]) for _, t in results]
             ),
         }
     for ax, title in zip(

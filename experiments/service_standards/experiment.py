@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiments.common import kpi, replicate
+from experiments.common import kpi, kpi_values, replicate, spread
 from linkages_sim.config.editing import edit_scenario
 from linkages_sim.config.loading import load_scenario
 from linkages_sim.config.schema import Scenario
@@ -50,7 +50,18 @@ def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> di
     for name, runs in r.items():
         row = {k: kpi(runs, *where) for k, where in measures.items()}
         row["retention_rate_annual"] = row["retention_rate_annual"] ** 52
+        row["channel_profit_over_seeds"] = spread(kpi_values(runs, "market", "market", "profit"))
         results[name] = row
+
+    def paired(a: str, b: str) -> dict:  # channel profit of design a minus b, seed by seed
+        profit = {n: kpi_values(r[n], "market", "market", "profit") for n in (a, b)}
+        return spread([x - y for x, y in zip(profit[a], profit[b], strict=True)])
+
+    results["channel profit differences (paired by seed)"] = {
+        "greet 30 - greet 45": paired("greet 30", "greet 45"),
+        "greet 30 - greet 90": paired("greet 30", "greet 90"),
+        "service +0.15 - service +0": paired("service +0.15", "service +0"),
+    }
     fig, axes = subplots(1, 3, figsize=(17, 4.8))
     for ax, key, title in zip(
         axes,
