@@ -349,8 +349,7 @@ class MarketModel(mesa.Model):
         """
         bought = np.zeros(len(self.offers))
         for segment in self.segments:
-            sold = (segment.outcome == codes.BOUGHT) | (segment.outcome == codes.BOUGHT_NEW)
-            sold |= segment.outcome == codes.BOUGHT_WON_BACK
+            sold = np.isin(segment.outcome, codes.PURCHASES)
             counts = np.bincount(segment.choice[sold], minlength=len(self.offers))
             bought += counts * segment.spec.units_per_purchase
         bought *= self.customer_weight

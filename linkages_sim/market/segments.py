@@ -19,7 +19,7 @@ from linkages_sim.market.kernels import codes
 from linkages_sim.market.offers import Offers
 from linkages_sim.rng import Purpose, Streams
 
-STATE_NAMES = {codes.PROSPECT: "prospect", codes.ACTIVE: "active", codes.LAPSED: "lapsed"}
+STATE_NAMES = {int(s): s.name.lower() for s in codes.State}
 
 
 @dataclass

@@ -684,3 +684,12 @@ def test_twins_give_the_kernels_bits_through_the_real_call_sites(monkeypatch, co
     model.run(3)
     assert sorted(set(compared)) == sorted(KERNELS)
     assert compared.count("serve") == 3 * len(model.segments)
+
+
+def test_every_code_family_has_distinct_values_and_the_kernels_read_the_same_numbers():
+    for family in (codes.State, codes.Stage, codes.Trip, codes.Outcome, codes.Event):
+        values = [int(member) for member in family]
+        assert len(set(values)) == len(values), family
+        for member in family:
+            assert getattr(codes, member.name) == int(member)  # the kernels' plain int
+            assert type(getattr(codes, member.name)) is int
