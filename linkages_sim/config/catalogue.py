@@ -16,10 +16,21 @@ from linkages_sim.config.errors import ScenarioError
 
 BUILT_IN = Path(str(files("linkages_sim.config") / "data"))
 """Scenarios built into the package (always available, e.g. `default`)."""
-IN_WHEEL = Path(str(files("linkages_sim"))) / "scenarios"
-"""The shipped scenarios inside an installed wheel."""
-IN_CHECKOUT = Path(__file__).resolve().parents[2] / "scenarios"
-"""The repository's `scenarios/` folder, in a source checkout (or an editable install)."""
+PACKAGE = Path(str(files("linkages_sim")))
+"""The installed package: a wheel packs the top-level `scenarios/` and `designs/` into it."""
+CHECKOUT = Path(__file__).resolve().parents[2]
+"""The repository's root, in a source checkout (or an editable install)."""
+
+
+def shipped_folders(kind: str) -> list[Path]:
+    """The folders searched for shipped files of a kind (`scenarios`, `designs`), first match
+    wins: inside an installed wheel, in a checkout, in the working directory.
+    """
+    found: list[Path] = []
+    for d in (PACKAGE / kind, CHECKOUT / kind, Path.cwd() / kind):
+        if d.is_dir() and all(d.resolve() != f.resolve() for f in found):
+            found.append(d)
+    return found
 
 
 @dataclass(frozen=True)
@@ -34,11 +45,7 @@ class ScenarioEntry:
 
 def scenario_dirs() -> list[tuple[str, Path]]:
     """The folders searched for named scenarios, first match wins: (origin, folder)."""
-    dirs = [("built-in", BUILT_IN)]
-    for d in (IN_WHEEL, IN_CHECKOUT, Path.cwd() / "scenarios"):
-        if d.is_dir() and all(d.resolve() != other.resolve() for _, other in dirs):
-            dirs.append(("shipped", d))
-    return dirs
+    return [("built-in", BUILT_IN), *(("shipped", d) for d in shipped_folders("scenarios"))]
 
 
 def resolve_scenario_path(name_or_path: str | Path) -> Path:

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal, Self
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from linkages_sim.config.catalogue import shipped_folders
 from linkages_sim.config.editing import edit_scenario
 from linkages_sim.config.errors import ScenarioError
 from linkages_sim.config.loading import format_validation_error, load_scenario, read_yaml
@@ -299,19 +300,9 @@ class Design(_Strict):
         raise ValueError(f"{s.kind} designs are not sampled")
 
 
-DESIGNS_IN_WHEEL = Path(__file__).resolve().parents[1] / "designs"
-"""The shipped designs inside an installed wheel (hatch force-include of `designs/`)."""
-DESIGNS_IN_CHECKOUT = Path(__file__).resolve().parents[2] / "designs"
-"""The repository's `designs/` folder."""
-
-
 def design_dirs() -> list[Path]:
-    """Folders searched for named designs, first match wins."""
-    found: list[Path] = []
-    for d in (DESIGNS_IN_WHEEL, DESIGNS_IN_CHECKOUT, Path.cwd() / "designs"):
-        if d.is_dir() and all(d.resolve() != f.resolve() for f in found):
-            found.append(d)
-    return found
+    """Folders searched for named designs, first match wins (as for scenarios)."""
+    return shipped_folders("designs")
 
 
 def shipped_designs() -> list[tuple[str, Path, str]]:
