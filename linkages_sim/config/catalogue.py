@@ -23,8 +23,9 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 def shipped_folders(kind: str) -> list[Path]:
-    """The folders searched for shipped files of a kind (`scenarios`, `designs`), first match
-    wins: inside an installed wheel, in a checkout, in the working directory.
+    """The folders searched for shipped files of a kind (`scenarios`, `designs`).
+
+    First match wins: inside an installed wheel, in a checkout, in the working directory.
     """
     found: list[Path] = []
     for d in (PACKAGE / kind, CHECKOUT / kind, Path.cwd() / kind):
