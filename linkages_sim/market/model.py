@@ -349,7 +349,7 @@ class MarketModel(mesa.Model):
         """
         bought = np.zeros(len(self.offers))
         for segment in self.segments:
-            sold = np.isin(segment.outcome, codes.PURCHASES)
+            sold = codes.IS_SALE[segment.outcome]
             counts = np.bincount(segment.choice[sold], minlength=len(self.offers))
             bought += counts * segment.spec.units_per_purchase
         bought *= self.customer_weight
