@@ -53,8 +53,10 @@ def heat_map(points: pd.DataFrame, output: str, x: str, y: str, path: Path) -> P
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     for (i, j), value in np.ndenumerate(table.to_numpy()):
+        r, g, b, _ = image.cmap(image.norm(value))
+        ink = "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"  # legible on any cell
         ax.text(j, i, compact(value, digits=".3g", small=".3g"), ha="center", va="center",
-                fontsize=8, color="white")  # fmt: skip
+                fontsize=8, color=ink)  # fmt: skip
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, format=_COMPACT)
     ax.set_title(f"{output}: mean over replications")
     return save_figure(fig, path)
