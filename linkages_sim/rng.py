@@ -29,6 +29,8 @@ class Purpose(IntEnum):
     # 30 was one stream shared by a contract's readings and both parties' strategies
     MONITORING = 31  # key (period, contract, party read): which clause readings are wrong
     STRATEGY = 32  # key (period, contract, party choosing): a stochastic strategy's draws
+    PRICING_PANEL = 33  # key (segment): the customers whose demand price-setters read
+    RESERVATION = 34  # key (period): reservation values in the linear-demand market
     SAMPLE = 40
     MESA = 41  # Mesa's own generators (model.rng, model.random): shuffles, never results
     MATCH_LENGTH = 50

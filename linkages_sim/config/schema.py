@@ -318,13 +318,76 @@ class Renegotiation(Strict):
 
     every: int = Field(ge=1, le=520, description="periods between renewals")
     supplier_power: Unit = Field(0.5, description="supplier's bargaining power, 0-1")
-    supplier_outside_option: Money = Field(
-        0.0, description="supplier's profit per period from its next-best use of the volume; not "
-        "negative, so that the agreed price lies between unit cost and retail price",
+    supplier_outside_option: Money | None = Field(
+        None, description="supplier's profit per period from its next-best use of the volume "
+        "(default: the contract's outside_options.supplier); not negative, so that the agreed "
+        "price lies between unit cost and retail price",
     )
-    distributor_outside_option: Money = Field(
-        0.0, description="distributor's profit per period from its next-best brand; not negative",
+    distributor_outside_option: Money | None = Field(
+        None, description="distributor's profit per period from its next-best brand (default: "
+        "the contract's outside_options.distributor); not negative",
     )
+
+
+class OutsideOptions(Strict):
+    """What each party earns per period without this contract: its participation constraint.
+
+    A contract is win-win when each party earns more under it than its outside option (seed
+    slide 13); Nash bargaining splits the surplus above them (model.md §10).
+    """
+
+    supplier: Money = Field(
+        0.0, description="the supplier's profit per period from its alternative channel for "
+        "this volume (selling direct, or through another distributor)",
+    )
+    distributor: Money = Field(
+        0.0, description="the distributor's profit per period from the best alternative use of "
+        "the shelf space (another brand)",
+    )
+
+
+class Pricing(Strict):
+    """Who sets prices, and how (model.md §10).
+
+    Fixed: retail at RRP and wholesale at the contract's price, as agreed. Best reply: at each of
+    its reviews a distributor sets each brand's retail price for its own margin on the market's
+    demand; with a Stackelberg supplier, the supplier first sets its wholesale price, one for
+    all its distributors, anticipating their replies. Integrated: the benchmark in which each
+    contract's retail price is set for its pair's joint margin (the wholesale price an internal
+    transfer). Joint: one owner sets every retail price for the whole market's margin.
+    """
+
+    retail: Literal["fixed", "best_reply", "integrated", "joint"] = Field(
+        "fixed", description="how retail prices are set: fixed (RRP), best_reply (the "
+        "distributor's), integrated (each contract for its pair's joint margin) or joint (one "
+        "owner of the whole market)",
+    )
+    wholesale: Literal["fixed", "stackelberg"] = Field(
+        "fixed", description="how wholesale prices are set: fixed (the contract's, or Nash "
+        "bargaining at renewal) or stackelberg (the supplier anticipates the distributor's reply)",
+    )
+    demand: Literal["long_run", "current"] = Field(
+        "long_run", description="the demand price-setters read: long_run (customers choose "
+        "afresh, without loyalty) or current (this period's, loyal customers included)",
+    )
+    panel: int = Field(
+        500, ge=10, le=100_000, description="customers per segment in the panel whose demand "
+        "price-setters read; more is smoother and slower",
+    )
+    price_cap: float = Field(
+        10.0, gt=1.0, le=100.0, description="highest retail price, as a multiple of the "
+        "supplier's RRP; a guard, set well above any best reply: a cap that binds lets a "
+        "Stackelberg supplier take the distributor's whole margin",
+    )
+
+    @model_validator(mode="after")
+    def _leader_needs_a_follower(self) -> Self:
+        if self.wholesale == "stackelberg" and self.retail != "best_reply":
+            raise LocatedError(
+                "wholesale", "stackelberg needs retail: best_reply (the supplier anticipates the "
+                "distributor's best reply)",
+            )  # fmt: skip
+        return self
 
 
 CONTRACT_TRUST_PARAMETERS = ("initial", "gain", "loss")
@@ -427,6 +490,18 @@ class Contract(Strict):
     )
     renegotiation: Renegotiation | None = Field(
         None, description="Nash bargaining over the wholesale price at renewal; none = fixed"
+    )
+    revenue_share: float = Field(
+        0.0, ge=0.0, lt=1.0, description="share of the retail revenue the distributor pays the "
+        "supplier (a revenue-sharing contract, Cachon & Lariviere 2005)",
+    )
+    franchise_fee: Money = Field(
+        0.0, description="fixed fee per period the distributor pays the supplier while the "
+        "contract trades (with a wholesale price at unit cost: a two-part tariff)",
+    )
+    outside_options: OutsideOptions = Field(
+        default_factory=OutsideOptions, description="each party's profit per period without "
+        "this contract (its participation constraint)",
     )
 
     @field_validator("supplier_strategy", "distributor_strategy")
@@ -631,6 +706,9 @@ class Market(Strict):
     data_fit_weight: Unit = Field(0.15, description="share of quality that depends on fit")
     new_product_boost: Unit = Field(0.08, description="quality lift of a new product")
     new_product_decay: Unit = Field(0.05, description="per-period decay of the new-product lift")
+    pricing: Pricing = Field(
+        default_factory=Pricing, description="who sets retail and wholesale prices, and how"
+    )
     perception_adjustment: Unit = Field(
         0.12,
         description="per-period move of the quality and service customers expect when choosing "

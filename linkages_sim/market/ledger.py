@@ -36,6 +36,8 @@ class Kind(StrEnum):
     DATA_SHARING = "data_sharing"  # distributor -> outside: cost of sharing buying-habit data
     SWITCHING = "switching"  # distributor -> outside: dropping or re-listing a brand
     SLA_PENALTY = "sla_penalty"  # breaching party -> the other party
+    REVENUE_SHARE = "revenue_share"  # distributor -> supplier: its share of retail revenue
+    FRANCHISE_FEE = "franchise_fee"  # distributor -> supplier: fixed fee of a two-part tariff
     INTERVENTION = "intervention"  # owner -> outside: an intervention's cost
 
 

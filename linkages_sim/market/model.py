@@ -29,6 +29,16 @@ from linkages_sim.market.interventions import Effects
 from linkages_sim.market.kernels import codes
 from linkages_sim.market.ledger import CUSTOMERS, OUTSIDE, Account, ConservationError, Kind, Ledger
 from linkages_sim.market.offers import Offers
+from linkages_sim.market.pricing import (
+    ChannelTerms,
+    LogitDemand,
+    PanelSegment,
+    dense_attraction,
+    joint_reply,
+    panel_rows,
+    retail_reply,
+    stackelberg_wholesale,
+)
 from linkages_sim.market.recording import MetricsRecorder, PeriodOutcome
 from linkages_sim.market.relationships import Relationship
 from linkages_sim.market.segments import CustomerSegment, Tally
@@ -108,11 +118,24 @@ class MarketModel(mesa.Model):
             )
         ]
         self.agents_by_type[Store].do("operate", scenario.market)
+        self.retail_price = np.array([self.suppliers[r.supplier].spec.rrp
+                                      for r in self.relationships])  # fmt: skip
+        """Each contract's decided retail price (a cooperating distributor charges it): the RRP
+        when prices are fixed, else the distributor's latest best reply (`set_prices`)."""
         self.perceived_quality: np.ndarray | None = None  # per slot, set by the first build
         self.perceived_service: np.ndarray | None = None  # per slot
         self.offers = self._build_offers()
         for segment in self.segments:
             segment.initialise(self.offers, scenario.market.reference_price)
+        panel = scenario.market.pricing.panel
+        self.panel = [
+            panel_rows(streams.generator(Purpose.PRICING_PANEL, seg.index), seg.size, panel)
+            for seg in self.segments
+        ]  # the customers whose demand price-setters read (`demand`)
+        self.panel_attraction = [
+            dense_attraction(seg.attraction, seg.slot_store, rows, len(self.stores))
+            for seg, rows in zip(self.segments, self.panel, strict=True)
+        ]  # built even when prices are fixed: `demand` serves analyses too
         self.units = np.zeros(len(self.offers))
         self.recorder = MetricsRecorder(
             self.suppliers, self.distributors, self.stores, self.relationships, self.ledger
@@ -169,6 +192,7 @@ class MarketModel(mesa.Model):
         update trust, maybe break, and choose.
         """
         self.penalties_paid[:] = 0.0
+        reviewed = []
         for k, r in enumerate(self.relationships):
             supplier = self.suppliers[r.supplier].account.name
             distributor = self.distributors[r.distributor].account.name
@@ -180,6 +204,7 @@ class MarketModel(mesa.Model):
             r.renegotiate(period)
             if not r.is_review(period):
                 continue
+            reviewed.append(k)
             r.penalty_override = (
                 None if np.isnan(self.effects.penalty[k]) else float(self.effects.penalty[k])
             )
@@ -193,6 +218,86 @@ class MarketModel(mesa.Model):
             if not r.active:
                 self.ledger.transfer(period, distributor, OUTSIDE, Kind.SWITCHING,
                                      r.spec.switching_cost)  # fmt: skip
+        self.set_prices([k for k in reviewed if self.relationships[k].active])
+
+    # --- prices (docs/model.md §10) ---------------------------------------------------------------
+
+    def set_prices(self, reviewed: list[int]) -> None:
+        """Decide the prices of the contracts reviewed this period, as `market.pricing` says.
+
+        Each distributor with a contract under review re-sets the retail prices of all its
+        active contracts by best reply to the market's current demand (or, integrated, for each
+        contract's joint margin); a Stackelberg supplier first sets each reviewed contract's
+        wholesale price (one for all its distributors), anticipating their replies. Prices hold
+        until the next review.
+        """
+        pricing = self.spec.market.pricing
+        if pricing.retail == "fixed" or not reviewed:
+            return
+        demand, terms = self.demand(), self.channel_terms()
+        prices = self.retail_price.copy()
+        if pricing.wholesale == "stackelberg":
+            for s in sorted({self.relationships[k].supplier for k in reviewed}):
+                w, terms, prices = stackelberg_wholesale(demand, prices, terms, s)
+                for r in self._active(supplier=s):
+                    r.wholesale_price = w
+        if pricing.retail == "joint":
+            self.retail_price = joint_reply(demand, prices, terms)
+            return
+        for d in sorted({self.relationships[k].distributor for k in reviewed}):
+            prices = retail_reply(demand, prices, terms, d, pricing.retail == "integrated")
+        self.retail_price = prices
+
+    def demand(self, horizon: str | None = None) -> LogitDemand:
+        """The demand price-setters read: the panel's customers in their current state.
+
+        Offers are valued at their latest levers (what customers expect of quality and service,
+        brand, the store), without the price term, which the demand applies itself. `horizon`
+        ("long_run" or "current") defaults to the scenario's `market.pricing.demand`.
+        """
+        o, market = self.offers, self.spec.market
+        parts = []
+        for seg, rows, attraction in zip(self.segments, self.panel, self.panel_attraction,
+                                         strict=True):  # fmt: skip
+            t, spec = seg.spec.tastes, seg.spec
+            value = o.value(t, market.reference_price) + t.price * np.log(
+                o.price / market.reference_price)  # fmt: skip
+            parts.append(PanelSegment(
+                state=seg.state[rows], stage=seg.stage[rows], store=seg.store[rows],
+                brand=seg.brand[rows], attraction=attraction, value=value, beta=t.price,
+                outside_utility=spec.outside_utility, store_loyalty=t.store_loyalty,
+                brand_loyalty=t.brand_loyalty, lapsed_affinity=t.lapsed_affinity,
+                shop_probability=spec.shop_probability,
+                units_per_row=seg.size / rows.size * spec.units_per_purchase
+                * self.customer_weight,
+            ))  # fmt: skip
+        return LogitDemand.from_panel(
+            parts, offer_store=o.store, offer_supplier=o.supplier, offer_contract=o.contract,
+            is_open=o.open, served=o.fill * o.close, n_contracts=len(self.relationships),
+            reference_price=market.reference_price,
+            long_run=(horizon or market.pricing.demand) == "long_run",
+        )  # fmt: skip
+
+    def channel_terms(self) -> ChannelTerms:
+        """Each contract's terms as the price-setters read them.
+
+        A cooperating distributor keeps a `price_deviation` clause's band around RRP (resale
+        price maintenance); otherwise retail prices range from zero margin to the price cap.
+        """
+        cap = self.spec.market.pricing.price_cap
+        rows = []
+        for r in self.relationships:
+            s = self.suppliers[r.supplier]
+            rrp, low, high = s.spec.rrp, 0.0, cap * s.spec.rrp
+            bands = [c.threshold for c in r.spec.distributor_clauses
+                     if c.metric == "price_deviation" and c.threshold is not None]  # fmt: skip
+            if bands and r.distributor_action == C:
+                low, high = rrp * (1.0 - min(bands)), rrp * (1.0 + min(bands))
+            rows.append((r.wholesale_price, s.unit_cost_for(r.supplier_action),
+                         r.spec.revenue_share, r.supplier, r.distributor, r.active, low, high,
+                         r.spec.outside_options.distributor + r.spec.franchise_fee))
+        columns = [np.array(c) for c in zip(*rows, strict=True)]
+        return ChannelTerms(*columns)
 
     def measure_compliance(self, period: int) -> None:
         """Measure every active contract's clauses on this period's levers."""
@@ -298,6 +403,13 @@ class MarketModel(mesa.Model):
                          len(sharing) * d.spec.data_sharing_cost)  # fmt: skip
         for r in self.relationships:
             mine = o.contract == r.index
+            supplier = self.suppliers[r.supplier].account.name
+            distributor = self.distributors[r.distributor].account.name
+            led.transfer(period, distributor, supplier, Kind.REVENUE_SHARE,
+                         r.spec.revenue_share * float(np.sum(units[mine] * o.price[mine])))
+            if r.active:
+                led.transfer(period, distributor, supplier, Kind.FRANCHISE_FEE,
+                             r.spec.franchise_fee)  # fmt: skip
             r.record_trade(float(units[mine].sum()), float(np.sum(units[mine] * o.price[mine])),
                            float(np.sum(units[mine] * o.unit_cost[mine])))  # fmt: skip
         for s in self.suppliers:
@@ -417,7 +529,7 @@ class MarketModel(mesa.Model):
         terms = []  # per contract: what the supplier delivers and the distributor charges
         for r in self.relationships:
             s, d = self.suppliers[r.supplier], self.distributors[r.distributor]
-            price = d.price_for(r.distributor_action, s.spec.rrp,
+            price = d.price_for(r.distributor_action, float(self.retail_price[r.index]),
                                 self.effects.promotion[r.distributor, r.supplier])  # fmt: skip
             terms.append((
                 price, r.wholesale_price, s.unit_cost_for(r.supplier_action),

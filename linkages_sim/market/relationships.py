@@ -224,7 +224,9 @@ class Relationship:
             self.renegotiations.append((period, self.wholesale_price, None))
             return
         q = units / periods
-        agreed = nash_wholesale_price(terms, q, revenue / units, cost / units)
+        agreed = nash_wholesale_price(terms, q, revenue / units, cost / units,
+                                      self.spec.outside_options, self.spec.revenue_share,
+                                      self.spec.franchise_fee)  # fmt: skip
         self.renegotiations.append((period, self.wholesale_price, agreed))
         if agreed is not None:
             self.wholesale_price = agreed

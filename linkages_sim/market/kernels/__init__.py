@@ -42,6 +42,7 @@ from linkages_sim.market.kernels.funnel import (
     advance_funnel,
     advance_funnel_reference,
 )
+from linkages_sim.market.kernels.reservation import buy_at_price, buy_at_price_reference
 from linkages_sim.market.kernels.service import (
     OfferTerms,
     ServiceDraws,
@@ -68,6 +69,8 @@ __all__ = [
     "advance_funnel",
     "advance_funnel_reference",
     "attraction",
+    "buy_at_price",
+    "buy_at_price_reference",
     "choice_weights",
     "choose",
     "choose_considered",
