@@ -9,30 +9,29 @@ reading, with its line and column; a scenario that does not validate gets one li
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import re
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from linkages_sim.config.catalogue import ScenarioEntry, resolve_scenario_path, scenario_dirs
+from linkages_sim.config.checking import check_scenario, format_validation_error, render
 from linkages_sim.config.errors import ScenarioError
-from linkages_sim.config.schema import (
-    ID_PATTERN,
-    INTERVENTION_KINDS,
-    Intervention,
-    LocatedError,
-    Scenario,
-)
+from linkages_sim.config.locating import Marks, Problem, Where, file_wheres, node_marks
+from linkages_sim.config.merging import Resolved, deep_merge, merge
+from linkages_sim.config.schema import ID_PATTERN, Scenario
 
-__all__ = ["ScenarioError", "available_scenarios", "load_scenario", "validate_scenario"]
+__all__ = [
+    "ScenarioError", "available_scenarios", "deep_merge", "format_validation_error",
+    "inspect_scenario", "load_scenario", "validate_scenario",
+]  # fmt: skip
 
 DEFAULT_SCENARIO = "default"
 
@@ -62,18 +61,54 @@ def available_scenarios() -> list[ScenarioEntry]:
 
 def load_scenario(source: str | Path | None = None) -> Scenario:
     """Load and validate a scenario from a path or a built-in name (default: `default`)."""
+    return inspect_scenario(source).scenario
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """A scenario as `linkages validate` shows it: the scenario, what it extends, the notes."""
+
+    scenario: Scenario
+    path: Path
+    parent: str | None = None  # the `extends:` value, as written
+    parent_scenario: Scenario | None = None
+    notes: list[Problem] = field(default_factory=list)
+
+
+def inspect_scenario(source: str | Path | None = None) -> Inspection:
+    """Load a scenario with what it extends and the notes on how its file was merged.
+
+    Raises ScenarioError with every problem found (up to a cap), each on its own line.
+    """
+    path = _resolve(source)
+    resolved, parent = _read_with_extends(path, seen=())
+    scenario = _validated(resolved, str(path), _default_name(path.stem))
+    parent_scenario = None
+    if parent is not None:
+        parent_scenario = load_scenario(_parent_path(path, parent))
+    return Inspection(scenario, path, parent, parent_scenario, resolved.notes)
+
+
+def _resolve(source: str | Path | None) -> Path:
     try:
-        path = resolve_scenario_path(source if source is not None else DEFAULT_SCENARIO)
+        return resolve_scenario_path(source if source is not None else DEFAULT_SCENARIO)
     except (OSError, ValueError) as err:  # a name the file system refuses (too long, NUL)
         raise ScenarioError(_clean(f"{source}: cannot be opened ({_reason(err)})")) from None
-    data = _read_with_extends(path, seen=())
-    return validate_scenario(data, source=str(path), default_name=_default_name(path.stem))
 
 
 def validate_scenario(
     data: Mapping[str, Any], source: str = "<scenario>", default_name: str | None = None
 ) -> Scenario:
-    """Validate a mapping (as read from YAML) into a Scenario, or raise ScenarioError."""
+    """Validate a mapping (as read from YAML) into a Scenario, or raise ScenarioError.
+
+    Every problem is reported (up to a cap), each on its own line, `source: path: problem`;
+    list items are named by their positions in `data`.
+    """
+    return _validated(Resolved(data), source, default_name)
+
+
+def _validated(resolved: Resolved, source: str, default_name: str | None) -> Scenario:
+    data = resolved.data
     if not isinstance(data, Mapping):
         raise ScenarioError(_clean(f"{source}: expected a mapping of scenario fields, got "
                                    f"{_yaml_type(data)}"))  # fmt: skip
@@ -81,11 +116,14 @@ def validate_scenario(
     if default_name is not None:
         data.setdefault("name", default_name)
     try:
-        return Scenario.model_validate(data)
-    except ValidationError as err:
-        raise ScenarioError(format_validation_error(err, source)) from None
+        scenario, problems = check_scenario(data, resolved.wheres or None)
     except RecursionError:  # a structure that contains itself, built in Python
         raise ScenarioError(_clean(f"{source}: nested too deeply (or contains itself)")) from None
+    problems = [*resolved.problems, *problems]
+    if problems:
+        raise ScenarioError(render(problems, source))
+    assert scenario is not None
+    return scenario
 
 
 def revalidate(scenario: Scenario, source: str = "scenario") -> Scenario:
@@ -206,13 +244,21 @@ else:  # pragma: no cover - PyYAML built without libyaml
 
 
 @functools.lru_cache(maxsize=32)
-def _parse(text: str) -> Any:
-    """The YAML document in `text`, read with the scenario loader.
+def _parse(text: str) -> tuple[Any, Marks]:
+    """The YAML document in `text`, read with the scenario loader, and where its values are.
 
     Cached by content: a scenario's chain of `extends:` parents (baseline, default) is read
     once per process.
     """
-    return yaml.load(text, Loader=_ScenarioLoader)  # a safe loader: no Python objects
+    loader = _ScenarioLoader(text)  # a safe loader: no Python objects
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, {}
+        data = loader.construct_document(node)
+        return data, node_marks(node)  # after construction: `<<:` merges are flattened
+    finally:
+        loader.dispose()
 
 
 def _check_expansion(root: Node) -> None:
@@ -261,6 +307,12 @@ def _children(node: Node) -> list[Node]:
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
+    """The mapping a YAML file holds, read safely; ScenarioError for anything else."""
+    return read_document(path)[0]
+
+
+def read_document(path: Path) -> tuple[dict[str, Any], Marks]:
+    """The mapping a YAML file holds and the line and column of each of its values."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -274,7 +326,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
     if "\x00" in text:
         raise ScenarioError(_clean(f"{path}: not a text (YAML) file"))
     try:
-        data = copy.deepcopy(_parse(text))  # a copy: merging changes it
+        parsed, marks = _parse(text)
+        data = copy.deepcopy(parsed)  # a copy: the cached document is shared
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -299,7 +352,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
             f"{path}: expected a mapping of scenario fields at the top level, "
             f"got {_yaml_type(data)}"
         ))  # fmt: skip
-    return data
+    return data, marks
 
 
 _PLAIN = {
@@ -328,15 +381,19 @@ def _character_at(text: str, line: int, column: int) -> str:
     return " (a tab: YAML indents with spaces)" if char == "\t" else f" ({char!r})"
 
 
-def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
-    """Read a scenario, merging it over the one named by its `extends:` key, if any."""
-    data = read_yaml(path)
+def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> tuple[Resolved, str | None]:
+    """A scenario file merged over the one its `extends:` names (merging.py's rules).
+
+    Also the `extends:` value, or None.
+    """
+    data, marks = read_document(path)
+    wheres = file_wheres(marks, str(path))
     if "extends" not in data:
-        return data
+        return merge(None, data, wheres), None
     parent = data.pop("extends")
     if not isinstance(parent, str) or not parent.strip():
-        raise ScenarioError(_clean(f"{path}: extends: must be a scenario name or path, got "
-                                   f"{_show(parent)}"))  # fmt: skip
+        raise ScenarioError(_clean(f"{_at(wheres, 'extends')}extends: must be a scenario name "
+                                   f"or path, got {_show(parent)}"))  # fmt: skip
     parent_path = _parent_path(path, parent)
     try:
         cycle = parent_path.resolve() in seen
@@ -346,10 +403,46 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
                                    f"({_reason(err)})")) from None  # fmt: skip
     if cycle or parent_path.resolve() == here:
         raise ScenarioError(_clean(f"{path}: extends: scenarios extend each other in a cycle"))
-    base = _read_with_extends(parent_path, (*seen, here))
-    base.pop("description", None)
-    base.pop("name", None)
-    return deep_merge(base, data)
+    base, _ = _read_with_extends(parent_path, (*seen, here))
+    if isinstance(base.data, dict):
+        base.data.pop("description", None)
+        base.data.pop("name", None)
+        _fix_market_size(base)
+    resolved = merge(base, data, wheres, parent=f"'{parent}'")
+    inherited = base.data.get("market_size") if isinstance(base.data, dict) else None
+    if "customers" in data and "market_size" not in data and _is_count(inherited) and (
+            _is_count(data["customers"])):  # fmt: skip
+        resolved.notes.append(Problem(
+            "customers", f"{data['customers']:,} simulated customers stand for the market of "
+            f"{inherited:,} inherited from '{parent}' (set market_size to change "
+            "the market's size)", wheres.get(("customers",)),
+        ))  # fmt: skip
+    return resolved, parent
+
+
+def _fix_market_size(base: Resolved) -> None:
+    """The market size a scenario describes, made explicit before another file extends it.
+
+    A file without `market_size` describes a market of its `customers`; a file that extends it
+    changes the resolution with `customers`, not the size of the market.
+    """
+    data = base.data
+    if "market_size" in data:
+        return
+    customers = data.get("customers", Scenario.model_fields["customers"].default)
+    if _is_count(customers):
+        data["market_size"] = customers
+        if ("customers",) in base.wheres:
+            base.wheres[("market_size",)] = base.wheres[("customers",)]
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _at(wheres: Mapping[tuple, Where], key: str) -> str:
+    where = wheres.get((key,))
+    return f"{where}: " if where is not None else ""
 
 
 def _parent_path(path: Path, parent: str) -> Path:
@@ -362,38 +455,6 @@ def _parent_path(path: Path, parent: str) -> Path:
         raise ScenarioError(_clean(f"{path}: extends: no scenario {_show(parent)}")) from None
     raise ScenarioError(_clean(f"{path}: extends: {_show(parent)} is a directory, not a "
                                "scenario file"))  # fmt: skip
-
-
-def deep_merge(base: Any, override: Any) -> Any:
-    """Merge `override` over `base`, as `extends:` does.
-
-    Mappings merge key by key; non-empty lists of mappings with text `id` keys item by item
-    (new ids appended); anything else (an empty list included) is replaced. Any value of any
-    type merges without error: what is wrong with the result is for validation to say.
-    """
-    if isinstance(base, dict) and isinstance(override, dict):
-        merged = dict(base)
-        for key, value in override.items():
-            merged[key] = deep_merge(base[key], value) if key in base else value
-        return merged
-    if _is_id_list(base) and _is_id_list(override):
-        merged_items = list(base)
-        index = {item["id"]: i for i, item in enumerate(merged_items)}
-        for item in override:
-            if item["id"] in index:
-                i = index[item["id"]]
-                merged_items[i] = deep_merge(merged_items[i], item)
-            else:
-                index[item["id"]] = len(merged_items)
-                merged_items.append(item)
-        return merged_items
-    return override
-
-
-def _is_id_list(value: Any) -> bool:
-    return (isinstance(value, list) and bool(value)
-            and all(isinstance(v, dict) and isinstance(v.get("id"), str)
-                    for v in value))  # fmt: skip
 
 
 def _yaml_type(value: Any) -> str:
@@ -417,193 +478,3 @@ def _show(value: Any, limit: int = 40) -> str:
 def _clean(problem: str) -> str:
     """One problem's message on one line: control characters (line breaks included) escaped."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in problem)
-
-
-# --- validation messages -------------------------------------------------------------------
-
-_MESSAGES = {
-    "greater_than_equal": "must be >= {ge}",
-    "greater_than": "must be > {gt}",
-    "less_than_equal": "must be <= {le}",
-    "less_than": "must be < {lt}",
-    "missing": "is required",
-    "float_parsing": "must be a number",
-    "float_type": "must be a number",
-    "int_parsing": "must be a whole number",
-    "int_type": "must be a whole number",
-    "int_from_float": "must be a whole number",
-    "int_parsing_size": "must be a whole number of a sensible size",
-    "bool_parsing": "must be true or false",
-    "bool_type": "must be true or false",
-    "string_type": "must be a text string",
-    "string_unicode": "must be a text string",
-    "list_type": "must be a list",
-    "model_type": "must be a mapping of fields",
-    "model_attributes_type": "must be a mapping of fields",
-    "dict_type": "must be a mapping of fields",
-    "too_short": "must have at least {min_length} item(s)",
-    "string_too_short": "must not be empty",
-    "string_too_long": "must be at most {max_length} characters",
-    "string_pattern_mismatch": "must be an identifier: a letter, digit or _, then also . + or - "
-    "(no spaces)",
-    "finite_number": "must be a finite number",
-    "recursion_loop": "contains itself",
-}
-_SHOW_INPUT = {
-    "float_parsing", "int_parsing", "bool_parsing", "string_type", "float_type", "int_type",
-    "bool_type", "list_type", "model_type", "model_attributes_type", "dict_type", "finite_number",
-    "string_pattern_mismatch", "int_from_float", "string_unicode",
-}  # fmt: skip
-"""Errors whose message says what was given instead."""
-
-
-def format_validation_error(
-    err: ValidationError, source: str, limit: int = 6, model: type[BaseModel] | None = None
-) -> str:
-    """One readable line per problem, `source: path: problem` (the first `limit` of them).
-
-    `model` is the schema the data was validated against, for did-you-mean hints on unknown
-    fields (default: the scenario's, when the error is a scenario's).
-    """
-    lines = []
-    errors = err.errors(include_url=False)
-    root = model or (Scenario if err.title == Scenario.__name__ else None)
-    for e in errors[:limit]:
-        path, message = _describe(e, root)
-        lines.append(_clean(f"{source}: {path + ': ' if path else ''}{message}"))
-    if len(errors) > limit:
-        lines.append(f"... and {len(errors) - limit} more problem(s)")
-    return "\n".join(lines)
-
-
-def _describe(e: Mapping[str, Any], root: type[BaseModel] | None) -> tuple[str, str]:
-    loc = tuple(e["loc"])
-    path = _path(loc)
-    kind = e["type"]
-    ctx = e.get("ctx") or {}
-    model = _model_at(root, loc[:-1]) if loc and root is not None else None
-    if kind == "value_error" and isinstance(ctx.get("error"), LocatedError):
-        located: LocatedError = ctx["error"]
-        return _join(path, located.path), located.message
-    if kind == "value_error":
-        return path, str(ctx.get("error", e["msg"]))
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return _join(path, "kind"), _kind_message(e.get("input"))
-    if kind == "invalid_key":
-        return _path(loc[:-1]), f"keys must be text, got {_show(e.get('input'))}"
-    field = str(loc[-1]) if loc else ""
-    if _is_kind(model) and kind == "extra_forbidden" and _takes(field):
-        return _join(_path(loc[:-1]), field), f"does not apply to {_a(model)} intervention"
-    if _is_kind(model) and kind == "missing" and field not in _REQUIRED_BY_ALL:
-        return path, f"{_a(model)} intervention needs {field}"
-    if kind == "extra_forbidden":
-        allowed = list(model.model_fields) if model is not None else []
-        hint = difflib.get_close_matches(field, allowed, n=1, cutoff=0.6)
-        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
-        known = f" (valid: {', '.join(allowed)})" if allowed and not hint else ""
-        return _path(loc[:-1]), f"unknown field {_show(field)}{suggestion}{known}"
-    template = _MESSAGES.get(kind)
-    try:
-        message = template.format(**{k: _number(v) for k, v in ctx.items()}) if template else (
-            e["msg"])
-    except (KeyError, IndexError, ValueError):
-        message = e["msg"]
-    if kind in _SHOW_INPUT:
-        message += f" (got {_show(e.get('input'))})"
-    return path, message
-
-
-def _number(value: Any) -> Any:
-    return f"{value:g}" if isinstance(value, float) else value
-
-
-_REQUIRED_BY_ALL = {n for n, f in Intervention.model_fields.items() if f.is_required()}
-
-
-def _kind_message(given: Any) -> str:
-    valid = ", ".join(INTERVENTION_KINDS)
-    tag = given.get("kind") if isinstance(given, dict) else None
-    if tag is None:
-        return f"is required: what the intervention does, one of {valid}"
-    if not isinstance(tag, str):
-        return f"must be an intervention kind (got {_show(tag)}); valid: {valid}"
-    close = difflib.get_close_matches(tag, list(INTERVENTION_KINDS), n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"unknown intervention kind {_show(tag)}{hint}; valid: {valid}"
-
-
-def _is_kind(model: Any) -> bool:
-    return model in INTERVENTION_KINDS.values()
-
-
-def _kind_of(model: Any) -> str:
-    return next(k for k, m in INTERVENTION_KINDS.items() if m is model)
-
-
-def _a(model: Any) -> str:
-    kind = _kind_of(model)
-    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
-
-
-def _takes(field: str) -> bool:
-    """Whether some intervention kind takes `field` (so on another kind it does not apply)."""
-    return any(field in m.model_fields for m in INTERVENTION_KINDS.values())
-
-
-def _join(prefix: str, suffix: str) -> str:
-    if not prefix:
-        return suffix
-    if not suffix:
-        return prefix
-    return f"{prefix}{suffix}" if suffix.startswith("[") else f"{prefix}.{suffix}"
-
-
-def _path(loc: tuple) -> str:
-    """A pydantic location as a field path, `stores[2].location.x`.
-
-    The tag pydantic adds after an intervention's index (its kind) is not part of the path the
-    user wrote.
-    """
-    out = ""
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _is_tag(loc, i):
-            continue
-        else:
-            out = _join(out, str(part))
-    return out
-
-
-def _is_tag(loc: tuple, i: int) -> bool:
-    return (i >= 2 and loc[i - 2] == "interventions" and isinstance(loc[i - 1], int)
-            and loc[i] in INTERVENTION_KINDS)  # fmt: skip
-
-
-def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
-    """The schema model found at a location (for did-you-mean hints and intervention kinds)."""
-    model: Any = root
-    for i, part in enumerate(loc):
-        if isinstance(part, int):
-            continue
-        if _is_tag(loc, i):
-            model = INTERVENTION_KINDS[part]
-            continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return None
-        field = model.model_fields.get(str(part))
-        if field is None:
-            return None
-        model = _model_of(field.annotation)
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-def _model_of(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    if get_origin(annotation) is not None:
-        for arg in get_args(annotation):
-            found = _model_of(arg)
-            if found is not None:
-                return found
-    return None

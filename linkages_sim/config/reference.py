@@ -15,28 +15,57 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from linkages_sim.config.schema import ID_PATTERN, Intervention, Scenario
+from linkages_sim.files import atomic_write_text
 
 BEGIN = "<!-- BEGIN GENERATED: linkages_sim.config.reference -->"
+SCENARIOS_BEGIN = "<!-- BEGIN GENERATED: linkages_sim.config.reference scenarios -->"
 END = "<!-- END GENERATED -->"
 
 
+_PLAIN_TYPES = {str: "text", int: "whole number", float: "number", bool: "true or false"}
+"""Python's types as a scenario's reader knows them."""
+
+
 def _type_name(annotation: Any) -> str:
+    """A field's type in words: `number`, `list of [Store](#store)`, `number (optional)`."""
     origin = get_origin(annotation)
     args = get_args(annotation)
     if origin is Annotated:
         return _type_name(args[0])
     if origin is list:
-        return f"list of {_type_name(args[0])}"
+        return f"list of {_type_name(args[0]) if args else 'values'}"
     if origin is Literal:
         return " or ".join(f"`{a}`" for a in args)
     if origin is not None:
-        if args and all(_is_kind(a) for a in args):  # the intervention kinds, by `kind`
+        types = [a for a in args if _is_type(a)]
+        if types and all(_is_kind(_bare(a)) for a in types):  # the intervention kinds
             return "[Intervention](#intervention) (one kind by `kind`)"
-        names = [_type_name(a) for a in args if a is not type(None)]
+        names = list(dict.fromkeys(_type_name(a) for a in types if a is not type(None)))
         return " or ".join(names) + (" (optional)" if type(None) in args else "")
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"[{annotation.__name__}](#{annotation.__name__.lower()})"
-    return getattr(annotation, "__name__", str(annotation))
+    if annotation in _PLAIN_TYPES:
+        return _PLAIN_TYPES[annotation]
+    return getattr(annotation, "__name__", "value")
+
+
+def _is_type(arg: Any) -> bool:
+    """Whether a union's member is a type (not a FieldInfo or other metadata pydantic keeps)."""
+    return isinstance(arg, type) or get_origin(arg) is not None
+
+
+def _bare(arg: Any) -> Any:
+    return get_args(arg)[0] if get_origin(arg) is Annotated else arg
+
+
+def _sentence(text: str) -> str:
+    """A description as a sentence: a capital first letter and a full stop."""
+    text = " ".join(text.split())
+    if not text:
+        return text
+    if text[0].islower():
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _is_kind(model: Any) -> bool:
@@ -126,7 +155,7 @@ def reference_markdown() -> str:
             out[-1] += " Besides the [common fields](#intervention):"
         out += ["", "| field | type | default | valid | meaning |", "|---|---|---|---|---|"]
         for name, field in _own_fields(model).items():
-            description = (field.description or "").replace("|", "\\|")
+            description = _sentence(_describe(model, name, field)).replace("|", "\\|")
             out.append(
                 f"| `{name}` | {_type_name(field.annotation)} | {_default(field)} | "
                 f"{_range(_constraints(field), field.annotation)} | {description} |"
@@ -136,11 +165,35 @@ def reference_markdown() -> str:
     return "\n".join(out)
 
 
+def _describe(model: type[BaseModel], name: str, field: FieldInfo) -> str:
+    """A field's description; an intervention kind's `kind` says which kind it is."""
+    if field.description:
+        return field.description
+    if name == "kind" and _is_kind(model):
+        return f"`{get_args(field.annotation)[0]}`: this kind"
+    return ""
+
+
+def scenarios_markdown() -> str:
+    """The built-in and shipped scenarios as a table: name, where it comes from, its story."""
+    from linkages_sim.config.loading import available_scenarios
+
+    out = [SCENARIOS_BEGIN, "", "| name | origin | story |", "|---|---|---|"]
+    for entry in available_scenarios():
+        story = _sentence(entry.description).replace("|", "\\|")
+        out.append(f"| `{entry.name}` | {entry.origin} | {story} |")
+    out += ["", END]
+    return "\n".join(out)
+
+
 def update_reference(path: Path) -> None:
-    """Rewrite the generated block of `path` (docs/scenarios.md) from the schema."""
+    """Rewrite the generated blocks of `path` (docs/scenarios.md): scenarios and fields."""
     text = path.read_text(encoding="utf-8")
-    start, end = text.index(BEGIN), text.index(END) + len(END)
-    path.write_text(text[:start] + reference_markdown() + text[end:], encoding="utf-8")
+    for begin, render in ((SCENARIOS_BEGIN, scenarios_markdown), (BEGIN, reference_markdown)):
+        start = text.index(begin)
+        end = text.index(END, start) + len(END)
+        text = text[:start] + render() + text[end:]
+    atomic_write_text(path, text)
 
 
 if __name__ == "__main__":  # python -m linkages_sim.config.reference docs/scenarios.md

@@ -156,15 +156,15 @@ class DistributorDefection(Strict):
         "on which the distributor defects",
     )
     training_cut: Unit = Field(0.5, description="fractional cut of staff-training spend, scaled "
-                               "likewise")
+                               "like service_cut by the share of contracts defected on")
     withhold_data: bool = Field(True, description="stop sharing customers' buying habits")
 
 
 class Distributor(Strict):
     """A firm that owns stores and sells suppliers' products to customers."""
 
-    id: Id
-    name: Text | None = None
+    id: Id = Field(description="unique identifier")
+    name: Text | None = Field(None, description="display name (defaults to id)")
     cash: Cash = Field(500_000.0, description="opening cash")
     marketing_per_period: Money = Field(4_000.0, description="marketing spend per period")
     service_spend_per_store: Money = Field(
@@ -190,7 +190,7 @@ class Distributor(Strict):
 class Store(Strict):
     """A distributor's retail outlet; its levers are the seed's retail experience (21-43)."""
 
-    id: Id
+    id: Id = Field(description="unique identifier")
     distributor: Ref = Field(description="id of the owning distributor")
     location: Location = Field(description="where the store is on the map")
     service_level: Unit = Field(
@@ -456,8 +456,8 @@ class Contract(Strict):
     """
 
     id: Id | None = Field(None, description="identifier (defaults to supplier-distributor)")
-    supplier: Ref
-    distributor: Ref
+    supplier: Ref = Field(description="id of the supplier (the brand)")
+    distributor: Ref = Field(description="id of the distributor that sells it")
     supplier_strategy: StrategySpec = Field(
         "tft", description="strategy (`linkages strategies`), with parameters as in `linkages "
         "tournament`: `gtft:p=0.1`, `trust:threshold=0.6`",
@@ -590,7 +590,7 @@ class Tastes(Strict):
 class Segment(Strict):
     """A customer segment: where its customers live, what they value, how they react."""
 
-    id: Id
+    id: Id = Field(description="unique identifier")
     share: float = Field(gt=0.0, le=1.0, description="share of all customers")
     centres: list[Centre] = Field(min_length=1, description="districts where customers live")
     spread_km: float = Field(
@@ -886,13 +886,17 @@ class Scenario(Strict):
     name: Id = Field("scenario", description="short name used in output folders")
     description: Text = Field("", description="one line shown by `linkages scenarios`")
     periods: int = Field(52, ge=1, le=MAX_PERIODS, description="number of periods (weeks)")
-    customers: int = Field(100_000, ge=10, le=100_000_000, description="customers in the market")
+    customers: int = Field(
+        100_000, ge=10, le=100_000_000, description="Simulated customers: the run's resolution, "
+        "not the market's size (`--customers` on the command line sets the same thing).",
+    )
     market_size: int | None = Field(
         None,
         ge=1,
         le=MAX_MARKET_SIZE,
-        description="real customers the simulated ones stand for (default: customers); money "
-        "and units scale by market_size / customers, so --customers changes resolution only",
+        description="Real customers the simulated ones stand for; money and units scale by "
+        "market_size / customers. Default: the customers of the file that first describes the "
+        "market, so a file that extends another keeps its market size whatever its customers.",
     )
     seed: int = Field(42, ge=0, le=2**63 - 1, description="default random seed")
     map: MapSpec = Field(default_factory=MapSpec, description="the area of the market")
@@ -912,134 +916,164 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Self:
+        """Every rule between parts of the scenario, all checked: one LocatedErrors with each."""
         if self.market_size is None:
             self.__dict__["market_size"] = self.customers  # no re-validation
-        _unique(self.suppliers, "suppliers")
-        _unique(self.distributors, "distributors")
-        _unique(self.stores, "stores")
-        _unique(self.segments, "segments")
-        suppliers = {s.id for s in self.suppliers}
+        problems: list[LocatedError] = []
+        for field in ("suppliers", "distributors", "stores", "segments"):
+            problems += _unique(getattr(self, field), field)
+        suppliers = {s.id: s for s in self.suppliers}
         distributors = {d.id for d in self.distributors}
         for i, store in enumerate(self.stores):
             if store.distributor not in distributors:
-                raise LocatedError(
+                problems.append(LocatedError(
                     f"stores[{i}].distributor",
                     f"unknown distributor '{store.distributor}'; known: {_names(distributors)}",
-                )
-            self._on_the_map(store.location, f"stores[{i}].location")
+                ))  # fmt: skip
+            problems += self._on_the_map(store.location, f"stores[{i}].location")
         for i, segment in enumerate(self.segments):
             for j, centre in enumerate(segment.centres):
-                self._on_the_map(centre, f"segments[{i}].centres[{j}]")
+                problems += self._on_the_map(centre, f"segments[{i}].centres[{j}]")
         pairs: dict[tuple[str, str], int] = {}
-        for i, c in enumerate(self.contracts):
-            if c.supplier not in suppliers:
-                raise LocatedError(
-                    f"contracts[{i}].supplier",
-                    f"unknown supplier '{c.supplier}'; known: {_names(suppliers)}",
-                )
-            if c.distributor not in distributors:
-                raise LocatedError(
-                    f"contracts[{i}].distributor",
-                    f"unknown distributor '{c.distributor}'; known: {_names(distributors)}",
-                )
-            rrp = next(s.rrp for s in self.suppliers if s.id == c.supplier)
-            if c.wholesale_price is not None and c.wholesale_price >= rrp:
-                raise LocatedError(
-                    f"contracts[{i}].wholesale_price",
-                    f"{c.wholesale_price:g} must be below the supplier's rrp ({rrp:g})",
-                )
-            pair = (c.supplier, c.distributor)
-            if pair in pairs:
-                raise LocatedError(
-                    f"contracts[{i}]",
-                    f"a second contract for supplier '{pair[0]}' and distributor '{pair[1]}' "
-                    f"(the first is contracts[{pairs[pair]}])",
-                )
-            pairs[pair] = i
         keys: dict[str, int] = {}
         for i, c in enumerate(self.contracts):
+            if c.supplier not in suppliers:
+                problems.append(LocatedError(
+                    f"contracts[{i}].supplier",
+                    f"unknown supplier '{c.supplier}'; known: {_names(suppliers)}",
+                ))  # fmt: skip
+            if c.distributor not in distributors:
+                problems.append(LocatedError(
+                    f"contracts[{i}].distributor",
+                    f"unknown distributor '{c.distributor}'; known: {_names(distributors)}",
+                ))  # fmt: skip
+            rrp = suppliers[c.supplier].rrp if c.supplier in suppliers else None
+            if rrp is not None and c.wholesale_price is not None and c.wholesale_price >= rrp:
+                problems.append(LocatedError(
+                    f"contracts[{i}].wholesale_price",
+                    f"{c.wholesale_price:g} must be below the supplier's rrp ({rrp:g})",
+                ))  # fmt: skip
+            pair = (c.supplier, c.distributor)
+            if pair in pairs:
+                problems.append(LocatedError(
+                    f"contracts[{i}]",
+                    f"a second contract for supplier '{pair[0]}' and distributor '{pair[1]}' "
+                    f"(the first is contract '{self.contracts[pairs[pair]].key}')",
+                ))  # fmt: skip
+            else:
+                pairs[pair] = i
             if c.key in keys:
-                raise LocatedError(f"contracts[{i}].id", f"duplicate contract id '{c.key}' "
-                                   f"(also contracts[{keys[c.key]}])")  # fmt: skip
-            keys[c.key] = i
-        self._check_interventions(suppliers, distributors)
+                problems.append(LocatedError(
+                    f"contracts[{i}].id", f"duplicate contract id '{c.key}' (two contracts have "
+                    "it; ids are unique within contracts)",
+                ))  # fmt: skip
+            else:
+                keys[c.key] = i
+        problems += self._check_interventions(set(suppliers), distributors)
         owners = {s.distributor for s in self.all_stores}
         for i, c in enumerate(self.contracts):
-            if c.distributor not in owners:
-                raise LocatedError(
+            if c.distributor in distributors and c.distributor not in owners:
+                problems.append(LocatedError(
                     f"contracts[{i}].distributor",
                     f"distributor '{c.distributor}' has no store to sell supplier "
                     f"'{c.supplier}' through (add a store with distributor: {c.distributor})",
-                )
+                ))  # fmt: skip
         total = sum(s.share for s in self.segments)
         if abs(total - 1.0) > 1e-6:
-            raise LocatedError("segments", f"shares must sum to 1 (they sum to {total:g})")
+            problems.append(LocatedError("segments", f"shares must sum to 1 (they sum to "
+                                         f"{total:g})"))  # fmt: skip
+        if problems:
+            raise LocatedErrors(problems)
         return self
 
-    def _on_the_map(self, point: Location | Centre, where: str) -> None:
-        for axis, limit in (("x", self.map.width_km), ("y", self.map.height_km)):
-            if getattr(point, axis) > limit:
-                raise LocatedError(f"{where}.{axis}", f"must be <= the map's size ({limit:g} km)")
+    def _on_the_map(self, point: Location | Centre, where: str) -> list[LocatedError]:
+        return [
+            LocatedError(f"{where}.{axis}", f"must be <= the map's size ({limit:g} km)")
+            for axis, limit in (("x", self.map.width_km), ("y", self.map.height_km))
+            if getattr(point, axis) > limit
+        ]
 
-    def _check_interventions(self, suppliers: set[str], distributors: set[str]) -> None:
+    def _check_interventions(
+        self, suppliers: set[str], distributors: set[str]
+    ) -> list[LocatedError]:
         """References, timing and targets of the interventions.
 
         Each must act on something that exists in the run's structure (stores that open_store
         interventions add included).
         """
-        _unique(self.interventions, "interventions")
+        problems = _unique(self.interventions, "interventions")
         stores = {s.id: s.distributor for s in self.stores}
         for i, iv in enumerate(self.interventions):
             if iv.new_store is not None:
                 where, new = f"interventions[{i}].new_store", iv.new_store
                 if new.id in stores:
-                    raise LocatedError(f"{where}.id", f"store '{new.id}' already exists")
+                    problems.append(LocatedError(f"{where}.id", f"store '{new.id}' already "
+                                                 "exists"))  # fmt: skip
+                    continue
                 if new.distributor not in distributors:
                     message = f"unknown distributor '{new.distributor}'; known: " + _names(
                         distributors)  # fmt: skip
-                    raise LocatedError(f"{where}.distributor", message)
-                self._on_the_map(new.location, f"{where}.location")
+                    problems.append(LocatedError(f"{where}.distributor", message))
+                problems += self._on_the_map(new.location, f"{where}.location")
                 stores[new.id] = new.distributor
         contracts = {c.key: c for c in self.contracts}
         pairs = {(c.supplier, c.distributor) for c in self.contracts}
         for i, iv in enumerate(self.interventions):
             where = f"interventions[{i}]"
+            unknown = False
             for field, known in (("store", stores), ("distributor", distributors),
                                  ("supplier", suppliers), ("contract", contracts)):  # fmt: skip
                 name = getattr(iv, field)
                 if name is not None and name not in known:
                     message = f"unknown {field} '{name}'; known: {_names(known)}"
-                    raise LocatedError(f"{where}.{field}", message)
+                    problems.append(LocatedError(f"{where}.{field}", message))
+                    unknown = True
             if iv.start >= self.periods:
-                raise LocatedError(f"{where}.start", f"{iv.start} is outside the run "
-                                   f"(periods 0 to {self.periods - 1})")  # fmt: skip
+                problems.append(LocatedError(f"{where}.start", f"{iv.start} is outside the run "
+                                             f"(periods 0 to {self.periods - 1})"))  # fmt: skip
             if iv.end is not None and iv.end > self.periods:
-                raise LocatedError(f"{where}.end", f"{iv.end} is after the run's end "
-                                   f"({self.periods})")  # fmt: skip
+                problems.append(LocatedError(f"{where}.end", f"{iv.end} is after the run's end "
+                                             f"({self.periods})"))  # fmt: skip
+            if unknown:
+                continue  # the rules below need what it names to exist
             if iv.store is not None and iv.distributor is not None and (
                     stores[iv.store] != iv.distributor):  # fmt: skip
-                raise LocatedError(f"{where}.store", f"store '{iv.store}' belongs to "
-                                   f"'{stores[iv.store]}', not to '{iv.distributor}'; give one "
-                                   "of store and distributor")  # fmt: skip
+                problems.append(LocatedError(
+                    f"{where}.store", f"store '{iv.store}' belongs to '{stores[iv.store]}', not "
+                    f"to '{iv.distributor}'; give one of store and distributor",
+                ))  # fmt: skip
             if iv.kind in ("train_staff", "service_standards") and iv.store is None and (
                     iv.distributor not in stores.values()):  # fmt: skip
-                raise LocatedError(f"{where}.distributor",
-                                   f"distributor '{iv.distributor}' has no store")  # fmt: skip
+                problems.append(LocatedError(f"{where}.distributor",
+                                             f"distributor '{iv.distributor}' has no store"))
             if iv.kind in ("product_mix", "price_promotion", "share_data"):
-                self._check_brand_at(iv, where, pairs)
+                problems += self._check_brand_at(iv, where, pairs)
             if iv.kind == "introduce_sla" and not contracts[iv.contract].clauses:
-                raise LocatedError(f"{where}.contract", f"contract '{iv.contract}' has no "
-                                   "clauses for an SLA penalty to apply to")  # fmt: skip
+                problems.append(LocatedError(f"{where}.contract", f"contract '{iv.contract}' has "
+                                             "no clauses for an SLA penalty to apply to"))
+        return problems
 
     @staticmethod
-    def _check_brand_at(iv: Intervention, where: str, pairs: set[tuple[str, str]]) -> None:
+    def _check_brand_at(
+        iv: Intervention, where: str, pairs: set[tuple[str, str]]
+    ) -> list[LocatedError]:
         """A brand-level intervention needs the distributor to carry the brand (some brand)."""
         if iv.supplier is not None and (iv.supplier, iv.distributor) not in pairs:
-            raise LocatedError(where, f"distributor '{iv.distributor}' has no contract with "
-                               f"supplier '{iv.supplier}'")  # fmt: skip
+            return [LocatedError(where, f"distributor '{iv.distributor}' has no contract with "
+                                 f"supplier '{iv.supplier}'")]  # fmt: skip
         if iv.supplier is None and all(d != iv.distributor for _, d in pairs):
-            raise LocatedError(f"{where}.distributor",
-                               f"distributor '{iv.distributor}' has no contract")  # fmt: skip
+            return [LocatedError(f"{where}.distributor",
+                                 f"distributor '{iv.distributor}' has no contract")]  # fmt: skip
+        return []
+
+    def __repr__(self) -> str:
+        """One line for notebooks: the name and the size of the market, not every field."""
+        market = f" (market of {self.market_size:,})" if self.market_size != self.customers else ""
+        return (f"Scenario({self.name!r}: {len(self.suppliers)} suppliers, "
+                f"{len(self.distributors)} distributors, {len(self.stores)} stores, "
+                f"{len(self.contracts)} contracts, {len(self.interventions)} interventions; "
+                f"{self.customers:,} simulated customers{market}, {self.periods} periods, "
+                f"seed {self.seed})")  # fmt: skip
 
     @property
     def all_stores(self) -> list[Store]:
@@ -1071,6 +1105,15 @@ class LocatedError(ValueError):
         self.message = message
 
 
+class LocatedErrors(ValueError):
+    """Several LocatedErrors at once: every cross-field rule a scenario breaks."""
+
+    def __init__(self, errors: list[LocatedError]) -> None:
+        """The errors, in the order the rules found them."""
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
+
+
 def _quote(text: str, limit: int = 40) -> str:
     """A user's string in a message: quoted, on one line, and short."""
     shown = text if len(text) <= limit else text[: limit - 3] + "..."
@@ -1081,11 +1124,14 @@ def _names(ids) -> str:
     return ", ".join(sorted(ids))
 
 
-def _unique(items: list, field: str) -> None:
-    seen: dict[str, int] = {}
+def _unique(items: list, field: str) -> list[LocatedError]:
+    seen: set[str] = set()
+    problems = []
     for i, item in enumerate(items):
         if item.id in seen:
-            raise LocatedError(
-                f"{field}[{i}].id", f"duplicate id '{item.id}' (also {field}[{seen[item.id]}])"
-            )
-        seen[item.id] = i
+            problems.append(LocatedError(
+                f"{field}[{i}].id", f"duplicate id '{item.id}' (two {field} have it; ids are "
+                f"unique within {field})",
+            ))  # fmt: skip
+        seen.add(item.id)
+    return problems

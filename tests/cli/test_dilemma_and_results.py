@@ -49,7 +49,7 @@ def test_payoff_matrix_bad_inputs(tmp_path):
 def test_bad_contracts_on_the_command_line(tmp_path):
     cases = {
         "missing_supplier": ({"id": "acme-north", "supplier": "zeta"},
-                             "contracts[0].supplier: unknown supplier 'zeta'"),
+                             "contracts[id=acme-north].supplier: unknown supplier 'zeta'"),
         "unknown_metric": ({"id": "acme-north", "supplier_clauses": [{"metric": "speed",
                                                                        "threshold": 1}]},
                            "unknown clause metric 'speed'"),

@@ -75,7 +75,7 @@ def test_shipped_scenario_by_name(tmp_path):
         (b"\x89PNG\r\n\x1a\n\x00\x00", ["not a text (YAML) file"]),
         (
             "extends: default\nstores: [{id: n1, location: {x: -3, y: 1}}]\n",
-            ["stores[0].location.x: must be >= 0"],
+            ["stores[id=n1].location.x: must be >= 0"],
         ),
         ("extends: default\nperiods: many\n", ["periods: must be a whole number"]),
         (

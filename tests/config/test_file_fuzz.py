@@ -33,6 +33,7 @@ from typing import Any
 import pytest
 import yaml
 
+from linkages_sim.config.checking import LIMIT
 from linkages_sim.config.editing import edit_scenario
 from linkages_sim.config.loading import ScenarioError, load_scenario
 from linkages_sim.config.schema import Scenario
@@ -367,7 +368,7 @@ def _extends(rng: random.Random, n: int) -> list[Case]:
         "extends-chain": ({"s.yaml": "extends: b.yaml\nseed: 3\n", "b.yaml": "extends: c.yaml\n",
                            "c.yaml": "extends: baseline\nperiods: 20\n"}, None),
         "extends-shipped": ({"s.yaml": "extends: price_war\nstores: [{id: n1, layout: [1]}]\n"},
-                            "stores[0].layout"),
+                            "stores[id=n1].layout"),
         "extends-clear-list": ({"s.yaml": "extends: interventions\ninterventions: []\n"}, None),
         "extends-scalar-over-list": ({"s.yaml": "extends: default\nstores: [5, {id: n1}]\n"},
                                      "stores[0]"),
@@ -403,9 +404,9 @@ def _write(tmp_path: Path, case: Case) -> Path:
 
 
 def check_message(message: str, files: list[Path]) -> None:
-    """One line per problem (at most six, then a count), each naming one of `files`."""
+    """One line per problem (at most LIMIT, then a count), each naming one of `files`."""
     lines = message.split("\n")
-    assert 1 <= len(lines) <= 7, message
+    assert 1 <= len(lines) <= LIMIT + 1, message
     for line in lines:
         if line.startswith("... and ") and line.endswith(" more problem(s)"):
             continue
@@ -473,11 +474,11 @@ def test_cli_gives_one_line_per_problem(tmp_path):
     _no_traceback(proc)
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == 4, proc.stderr
-    assert all(line.startswith(f"invalid: {path}: ") for line in lines), proc.stderr
-    for needle in ("stores[2].location.x: must be >= 0",
-                   "suppliers[0]: unknown field 'qualty'; did you mean 'quality'?",
-                   "segments[1].share: must be a number", "market.reference_price: must be a "
-                   "finite number"):  # fmt: skip
+    assert all(line.startswith(f"error: {path}: line ") for line in lines), proc.stderr
+    for needle in ("stores[id=n3].location.x: must be >= 0",
+                   "suppliers[id=acme]: unknown field 'qualty'; did you mean 'quality'?",
+                   "segments[id=urban].share: must be a number",
+                   "market.reference_price: must be a finite number"):  # fmt: skip
         assert needle in proc.stderr, proc.stderr
 
 
@@ -490,7 +491,7 @@ def test_cli_refuses_hostile_yaml_with_one_line_each(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert proc.returncode == 2 and len(lines) == len(names), proc.stderr
     for path, line in zip(paths, lines, strict=True):
-        assert line.startswith(f"invalid: {path.parent}/"), line  # a cycle names where it closes
+        assert line.startswith(f"error: {path.parent}/"), line  # a cycle names where it closes
 
 
 def test_cli_refuses_wrong_types_in_an_extends_merge(tmp_path):

@@ -68,32 +68,34 @@ def test_wrong_type_names_field(tmp_path):
     data = default_data()
     data["stores"][2]["layout"] = "good"
     message = error_of(write(tmp_path, data))
-    assert "stores[2].layout: must be a number" in message and "s.yaml" in message
+    assert "stores[id=n3].layout: must be a number" in message and "s.yaml" in message
 
 
 def test_out_of_range_names_field(tmp_path):
     data = default_data()
     data["stores"][2]["location"]["x"] = -1
-    assert "stores[2].location.x: must be >= 0" in error_of(write(tmp_path, data))
+    assert "stores[id=n3].location.x: must be >= 0" in error_of(write(tmp_path, data))
 
 
 def test_unknown_key_suggests_the_right_one(tmp_path):
     data = default_data()
     data["suppliers"][0]["brand_equty"] = 0.5
     message = error_of(write(tmp_path, data))
-    assert "suppliers[0]: unknown field 'brand_equty'; did you mean 'brand_equity'?" in message
+    expected = "suppliers[id=acme]: unknown field 'brand_equty'; did you mean 'brand_equity'?"
+    assert expected in message
 
 
 def test_unknown_distributor_reference(tmp_path):
     data = default_data()
     data["stores"][1]["distributor"] = "west"
-    assert "stores[1].distributor: unknown distributor 'west'" in error_of(write(tmp_path, data))
+    message = error_of(write(tmp_path, data))
+    assert "stores[id=n2].distributor: unknown distributor 'west'" in message
 
 
 def test_store_outside_map(tmp_path):
     data = default_data()
     data["stores"][0]["location"]["y"] = 99
-    assert "stores[0].location.y: must be <= the map's size" in error_of(write(tmp_path, data))
+    assert "stores[id=n1].location.y: must be <= the map's size" in error_of(write(tmp_path, data))
 
 
 def test_duplicate_contract_pair(tmp_path):
@@ -106,7 +108,7 @@ def test_unknown_strategy(tmp_path):
     data = default_data()
     data["contracts"][0]["supplier_strategy"] = "all-x"
     message = error_of(write(tmp_path, data))
-    assert "contracts[0]" in message and "unknown strategy 'all-x'" in message
+    assert "contracts[id=acme-north]" in message and "unknown strategy 'all-x'" in message
 
 
 def test_segment_shares_must_sum_to_one(tmp_path):
@@ -118,7 +120,8 @@ def test_segment_shares_must_sum_to_one(tmp_path):
 def test_rrp_must_exceed_wholesale(tmp_path):
     data = default_data()
     data["suppliers"][1]["rrp"] = 50
-    assert "suppliers[1]: rrp (50) must exceed wholesale_price" in error_of(write(tmp_path, data))
+    message = error_of(write(tmp_path, data))
+    assert "suppliers[id=bravo]: rrp (50) must exceed wholesale_price" in message
 
 
 def test_extends_merges_lists_by_id(tmp_path):

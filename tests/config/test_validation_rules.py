@@ -9,6 +9,7 @@ interventions aimed at nothing, strategy specs the market cannot build.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any, get_args
 
@@ -109,7 +110,7 @@ def test_a_store_that_opens_later_is_enough_for_a_contract():
         (lambda d: d.update(name="../../etc"), "name: must be an identifier"),
         (lambda d: d["stores"][0].update(id="north store"), "stores[0].id: must be an identifier"),
         (lambda d: d["contracts"][1].update(id="acme-north"),
-         "contracts[1].id: duplicate contract id 'acme-north' (also contracts[0])"),
+         "contracts[1].id: duplicate contract id 'acme-north' (two contracts have it"),
     ],
 )  # fmt: skip
 def test_numbers_and_names_the_model_cannot_run_are_refused(change, message):
@@ -187,19 +188,19 @@ def test_no_number_may_be_nan_or_infinite(value):
         ("stores:\n  - {id: 7}\n", "stores[0].id: must be a text string"),
         ("stores:\n  - {id: null}\n", "stores[0].id: must be a text string"),
         ("suppliers:\n  - {id: acme, defection: [0.1]}\n",
-         "suppliers[0].defection: must be a mapping of fields"),
+         "suppliers[id=acme].defection: must be a mapping of fields"),
         ("suppliers: {id: acme}\n", "suppliers: must be a list"),
         ("map: [20, 20]\n", "map: must be a mapping of fields"),
         ("market: 5\n", "market: must be a mapping of fields"),
         ("contracts:\n  - {id: acme-north, trust: [0.5]}\n",
-         "contracts[0].trust: must be a mapping of fields"),
+         "contracts[id=acme-north].trust: must be a mapping of fields"),
         ("contracts:\n  - {id: acme-north, supplier_clauses: {metric: quality}}\n",
-         "contracts[0].supplier_clauses: must be a list"),
+         "contracts[id=acme-north].supplier_clauses: must be a list"),
         ("segments:\n  - {id: value, tastes: {price: [3]}}\n",
-         "segments[2].tastes.price: must be a number"),
+         "segments[id=value].tastes.price: must be a number"),
         ("stores: [5, {id: n1}]\n", "stores[0]: must be a mapping of fields"),
         ("interventions:\n  - {id: x, kind: {a: 1}, start: 1}\n",
-         "interventions[0].kind: must be an intervention kind"),
+         "interventions[id=x].kind: must be an intervention kind"),
     ],
 )  # fmt: skip
 def test_wrong_types_in_an_extends_merge_are_located(tmp_path, override, needle):
@@ -210,7 +211,8 @@ def test_wrong_types_in_an_extends_merge_are_located(tmp_path, override, needle)
     child = tmp_path / "child.yaml"
     child.write_text("extends: parent.yaml\n" + override)
     message = file_error(child)
-    assert f"{child}: {needle}" in message, message
+    assert re.search(rf"{re.escape(str(child))}: line \d+, column \d+: {re.escape(needle)}",
+                     message), message
 
 
 JSON = st.recursive(
