@@ -1,6 +1,9 @@
-"""The one-page run report (report.md).
+"""The run report (report.md; report.html is its twin, `outputs.html`).
 
-What was run, the headline figures, the plots, and what happened to each relationship.
+It starts with a headline of what happened (`outputs.headline`: generated sentences and the key
+figures per firm), the differences against a reference run when there is one, then the figures
+with a caption each, and then the detail: the market, suppliers, distributors, KPIs and what
+happened to each relationship.
 """
 
 from __future__ import annotations
@@ -23,12 +26,50 @@ def table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+FIGURE_CAPTIONS = {
+    "firms": "Each firm's profit and revenue over the whole run (bars from zero; hatched: "
+    "distributors).",
+    "revenue": "Revenue per week: suppliers' wholesale revenue, distributors' retail revenue.",
+    "profit": "Profit per week of each supplier and distributor.",
+    "market_share": "Each supplier's share of the units and of the retail value sold, on a 0-1 "
+    "axis.",
+    "brand_equity": "Each supplier's brand equity (0-1): it follows buyers' satisfaction and "
+    "falls when its products sell outside the price band.",
+    "satisfaction": "Satisfaction of each store's active customers (0 = as expected) and store "
+    "reputation (0-1); a store's line has its distributor's colour.",
+    "churn_retention": "Customers lost per week (dashed: those who never complained) and each "
+    "distributor's weekly retention.",
+    "trust": "Trust in each contract, one panel per contract: the distributor's trust in the "
+    "supplier breaks the relationship when it falls below the dotted threshold; ticks mark "
+    "reviews, shading the weeks without a contract.",
+    "customers": "Simulated customers by state: active (buying), lapsed (former customers) and "
+    "prospects.",
+    "map": "The market: customers' homes (density of a customer sample), the stores in their "
+    "distributor's colour sized by their share of retail value, and the area nearest each "
+    "store.",
+}
+"""One sentence under each figure of the report, by file stem."""
+EVENTS_NOTE = (
+    "Vertical lines on the time axes mark relationship breaks (red dashed), re-contracts "
+    "(black dash-dot) and interventions (purple dotted); triangles on the top edge mark new "
+    "product launches."
+)
+
+
 def render_report(
-    result: RunResult, plots: list[Path], out: Path, kpi_frame: pd.DataFrame | None = None
-) -> str:
-    """The text of report.md for a run, with links to its plots relative to `out`."""
+    result: RunResult, plots: list[Path], out: Path, kpi_frame: pd.DataFrame | None = None,
+    reference: RunResult | None = None,
+) -> str:  # fmt: skip
+    """The text of report.md for a run, with links to its plots relative to `out`.
+
+    `reference`: a run of the same market to compare with (the paired differences are the
+    effect of the change when both runs share the seed).
+    """
+    from linkages_sim.outputs.headline import headline
+
     s = result.summary
     kpi_frame = result.kpis() if kpi_frame is None else kpi_frame
+    story = headline(result, kpi_frame, reference)
     mk = s["market"]
     parts = [
         f"# linkages-sim report: {s['scenario']}",
@@ -36,8 +77,22 @@ def render_report(
         s["description"] or "",
         "",
         f"Seed {s['seed']}, {s['periods']} weekly periods, {s['customers']:,} simulated customers "
-        f"standing for a market of {s['market_size']:,}.",
+        f"standing for a market of {s['market_size']:,}. Money is in currency units.",
         "",
+        "## What happened",
+        "",
+        *(f"- {sentence}" for sentence in story.sentences),
+        "",
+        "## Key figures",
+        "",
+        f"Over the whole run ({s['periods']} weeks). Money in currency units (k = thousand, "
+        "M = million); shares of the market's retail value (what customers spent); brand "
+        "equity and store reputation on 0-1 scales.",
+        "",
+        table(story.header, story.rows),
+        "",
+        *_comparison(story),
+        *_figures(plots, out),
         "## Market",
         "",
         table(
@@ -169,11 +224,7 @@ def render_report(
             ],
         ),
         "",
-        "## Figures",
-        "",
     ]
-    for plot in plots:
-        parts += [f"![{plot.stem}]({plot.relative_to(out).as_posix()})", ""]
     parts += [
         "## Checks",
         "",
@@ -185,6 +236,33 @@ def render_report(
         "",
     ]
     return "\n".join(parts)
+
+
+def _comparison(story) -> list[str]:
+    if story.comparison is None:
+        return []
+    header, rows = story.comparison
+    return [
+        f"## Against {story.reference}",
+        "",
+        f"This run minus the reference run `{story.reference}`, over the whole run (currency "
+        "units). With the same seed both runs share every random number, so the difference is "
+        "the effect of what the scenarios change.",
+        "",
+        table(header, rows),
+        "",
+    ]
+
+
+def _figures(plots: list[Path], out: Path) -> list[str]:
+    if not plots:
+        return []
+    parts = ["## Figures", "", EVENTS_NOTE, ""]
+    for plot in plots:
+        parts += [f"![{plot.stem}]({plot.relative_to(out).as_posix()})", ""]
+        if plot.stem in FIGURE_CAPTIONS:
+            parts += [f"*{FIGURE_CAPTIONS[plot.stem]}*", ""]
+    return parts
 
 
 def _status(contract: dict) -> str:

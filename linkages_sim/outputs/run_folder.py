@@ -18,7 +18,9 @@ from linkages_sim.files import atomic_write, json_text
 if TYPE_CHECKING:
     from linkages_sim.analysis.results import RunResult
 
-RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", "report.md")
+RESULT_FILES = ("timeseries.parquet", "timeseries.csv", "summary.json", "report.md", "report.html")
+MAP_SAMPLE = 20_000
+"""Customers whose homes draw map.png's density (all of them in a smaller market)."""
 
 
 class OutputExistsError(Exception):
@@ -43,13 +45,18 @@ def prepare_out_dir(out: Path, force: bool) -> None:
 
 
 def write_run(
-    result: RunResult, out: Path, force: bool = False, plots: bool = True
-) -> dict[str, Path]:
+    result: RunResult, out: Path, force: bool = False, plots: bool = True,
+    reference: RunResult | None = None, map_figure: bool = True,
+) -> dict[str, Path]:  # fmt: skip
     """Write a run into `out`, each file atomically.
 
-    Tables, plots (unless `plots` is false), the scenario, the summary and the report.
+    Tables, plots (unless `plots` is false; map.png unless `map_figure` is false), the scenario,
+    the summary, and the report as report.md and report.html (figures inline). `reference`: a
+    run of the same market that the report compares this one with.
     """
+    from linkages_sim.outputs.html import render_html
     from linkages_sim.outputs.report import render_report
+    from linkages_sim.plots.events import run_events
     from linkages_sim.plots.run_figures import write_plots
 
     prepare_out_dir(out, force)
@@ -71,10 +78,18 @@ def write_run(
     )
     put("scenario.yaml", lambda p: p.write_text(scenario_yaml(result), encoding="utf-8"))
     put("summary.json", lambda p: p.write_text(json_text(result.summary), encoding="utf-8"))
-    figures = write_plots(ts, out / "plots") if plots else []
+    figures = []
+    if plots:
+        homes = None
+        if map_figure:
+            homes = result.model.customer_sample(min(MAP_SAMPLE, result.scenario.customers))
+        figures = write_plots(ts, out / "plots", scenario=result.scenario,
+                              events=run_events(result), homes=homes)  # fmt: skip
     files.update({f"plots/{p.name}": p for p in figures})
-    report = render_report(result, figures, out, kpi_frame)
+    report = render_report(result, figures, out, kpi_frame, reference=reference)
     put("report.md", lambda p: p.write_text(report, encoding="utf-8"))
+    page = render_html(report, out)
+    put("report.html", lambda p: p.write_text(page, encoding="utf-8"))
     return files
 
 

@@ -36,7 +36,8 @@ def test_importing_and_drawing_keep_the_users_backend(tmp_path):
 
 def test_every_run_figure_is_a_png(tmp_path):
     result = run(small(customers=800, periods=3))
-    paths = write_plots(result.timeseries, tmp_path)
+    paths = write_plots(result.timeseries, tmp_path, scenario=result.scenario,
+                        homes=result.model.customer_sample(500))
     assert [p.name for p in paths] == figure_names()
     for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
