@@ -3,9 +3,9 @@
 The notebook API: `run(scenario_or_path, seed=..., periods=..., customers=...)` returns a
 `RunResult` with tidy DataFrames; `load_scenario(path)` returns an editable, validated scenario.
 The workshop game: `Match`, `Tournament`, `replicator` and `moran` (see `linkages_sim.game`);
-the market's game: `payoff_matrix`; decisions: `evaluate`. Research: `read_design`, `sweep`,
-`SweepResults` and `analyze` (docs/research.md). Imports are lazy so that the command line
-starts fast.
+the market's game: `payoff_matrix`; decisions: `evaluate`; two runs side by side: `compare`.
+Research: `read_design`, `sweep`, `SweepResults` and `analyze` (docs/research.md). Imports are
+lazy so that the command line starts fast.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ __all__ = [
     "SweepResults",
     "Tournament",
     "analyze",
+    "compare",
     "edit_scenario",
     "evaluate",
     "kpis",
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from linkages_sim.analysis.evaluation import evaluate
     from linkages_sim.analysis.kpis import kpis
     from linkages_sim.analysis.payoff_matrix import payoff_matrix
-    from linkages_sim.api import RunResult, run
+    from linkages_sim.api import RunResult, compare, run
     from linkages_sim.config.editing import edit_scenario
     from linkages_sim.config.loading import ScenarioError, load_scenario
     from linkages_sim.config.schema import Scenario
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 
 _HOMES = {
     "run": "linkages_sim.api",
+    "compare": "linkages_sim.api",
     "RunResult": "linkages_sim.api",
     "load_scenario": "linkages_sim.config.loading",
     "ScenarioError": "linkages_sim.config.loading",

@@ -4,6 +4,7 @@
 >>> scenario = load_scenario("price_war")
 >>> result = run(scenario, seed=7, customers=20_000)
 >>> result.metric("supplier", "brand_equity")
+>>> compare("baseline", scenario, customers=20_000).headline()   # B - A per firm and KPI
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from linkages_sim.analysis.compare import Comparison, compare
 from linkages_sim.analysis.kpis import kpis
 from linkages_sim.analysis.results import RunResult
 from linkages_sim.analysis.summary import summarise
@@ -20,7 +22,7 @@ from linkages_sim.config.loading import load_scenario
 from linkages_sim.config.schema import Scenario
 from linkages_sim.market.model import MarketModel
 
-__all__ = ["RunResult", "run"]
+__all__ = ["Comparison", "RunResult", "compare", "run"]
 
 
 def run(

@@ -23,10 +23,12 @@ from linkages_sim.analysis.replication import replication_seeds, run_many
 from linkages_sim.config.editing import edit_scenario
 from linkages_sim.config.schema import Intervention, Scenario
 from linkages_sim.market.model import MarketModel
-from linkages_sim.rng import fresh_seed
+from linkages_sim.rng import check_seed
 from linkages_sim.stats import json_number, t_interval
 
 COUNTERFACTUAL = "(none)"
+NOTHING = "doing nothing"
+"""The alternative every intervention is also judged against (an uplift of zero)."""
 MEASURES = (
     # (name, level, id of the level or a role, kpi)
     ("channel_profit", "market", "market", "profit"),
@@ -97,23 +99,49 @@ class Evaluation:
         return pd.DataFrame(rows)
 
     def summary(self) -> pd.DataFrame:
-        """Per intervention: cost, return on cost, channel uplift, opportunity cost, verdict."""
-        t = self.table().set_index(["intervention", "measure"])["uplift"]
+        """Per intervention: cost, return, channel uplift, opportunity cost and the verdict.
+
+        The verdict has two parts, each judged with the 95% interval the evaluation reports:
+        `pays_its_cost` ("yes", "no" or "unclear") asks whether the owner's profit uplift,
+        costs included, is above zero (its interval above zero: yes; below: no; containing
+        zero: unclear); `best_option` ("yes", "tied" or "no") asks whether its channel-profit
+        uplift beats the best alternative (the other intervention with the largest mean
+        channel uplift, or doing nothing if none is positive), judged by the paired interval
+        of the difference (`margin`, `margin_low`, `margin_high`). `worth_it` is the older
+        point-estimate rule: a positive channel uplift at least as large as the best
+        alternative's. With one replication there is no interval and the means decide.
+        """
+        t = self.table().set_index(["intervention", "measure"])
         ids = [iv.id for iv in self.scenario.interventions]
-        channel = {i: float(t[(i, "channel_profit")]) for i in ids}
+        channel = {i: float(t.loc[(i, "channel_profit"), "uplift"]) for i in ids}
+        by_rep = self.uplifts[self.uplifts["measure"] == "channel_profit"].pivot(
+            index="replication", columns="intervention", values="uplift")
         rows = []
         for iv in self.scenario.interventions:
             cost = self.costs[iv.id]
-            gain = float(t[(iv.id, "owner_profit")])
-            best_other = max((channel[j] for j in ids if j != iv.id), default=0.0)
-            opportunity = max(0.0, best_other)
+            owner = t.loc[(iv.id, "owner_profit")]
+            gain = float(owner["uplift"])
+            others = {j: channel[j] for j in ids if j != iv.id}
+            best_other = max(others.values(), default=0.0)
+            alternative = (max(others, key=others.__getitem__) if best_other > 0
+                           else NOTHING)  # fmt: skip
+            rival = (by_rep[alternative] if alternative != NOTHING
+                     else 0.0 * by_rep[iv.id])  # fmt: skip
+            margin = t_interval((by_rep[iv.id] - rival).to_numpy())
             rows.append({
                 "intervention": iv.id, "kind": iv.kind, "owner": owner_of(self.scenario, iv),
                 "cost": cost, "owner_profit_uplift": gain,
                 "return_on_cost": gain / cost if cost > 0 else float("nan"),
-                "channel_profit_uplift": channel[iv.id], "opportunity_cost": opportunity,
-                "worth_it": bool(channel[iv.id] > 0 and channel[iv.id] >= opportunity),
+                "channel_profit_uplift": channel[iv.id],
+                "opportunity_cost": max(0.0, best_other),
+                "pays_its_cost": _sign(gain, owner["ci_low"], owner["ci_high"],
+                                       ("yes", "no", "unclear")),
+                "best_option": _sign(*margin, ("yes", "no", "tied")),
+                "best_alternative": alternative, "margin": margin[0], "margin_low": margin[1],
+                "margin_high": margin[2],
+                "worth_it": bool(channel[iv.id] > 0 and channel[iv.id] >= best_other),
             })  # fmt: skip
+            rows[-1]["verdict"] = verdict(rows[-1])
         return pd.DataFrame(rows)
 
     def as_dict(self) -> dict:
@@ -134,6 +162,29 @@ class Evaluation:
         }  # fmt: skip
 
 
+def verdict(row: dict) -> str:
+    """A summary row's verdict in words: how it ranks for the channel, whether it pays."""
+    alternative = row["best_alternative"]
+    best = {"yes": "the best option", "tied": f"tied with {alternative}",
+            "no": f"{alternative} is better"}[row["best_option"]]  # fmt: skip
+    pays = {"yes": "pays its cost", "no": "does not pay its cost",
+            "unclear": "may not pay its cost"}[row["pays_its_cost"]]  # fmt: skip
+    return f"{best}; {pays}"
+
+
+def _sign(mean: float, low: float, high: float, words: tuple[str, str, str]) -> str:
+    """Which of three words a value with its interval earns: above zero, below, or unclear.
+
+    words[2] when the interval holds zero; without an interval (one replication) the mean
+    decides, and zero counts as below.
+    """
+    if low != low or high != high:
+        return words[0] if mean > 0 else words[1]
+    if low > 0:
+        return words[0]
+    return words[1] if high < 0 else words[2]
+
+
 def _value(frame: pd.DataFrame, level: str, who: str | list[str], kpi: str) -> float:
     rows = frame[(frame["level"] == level) & (frame["kpi"] == kpi)]
     rows = rows[rows["id"].isin([who] if isinstance(who, str) else who)]
@@ -149,13 +200,17 @@ def evaluate(
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
-    """Every intervention of `scenario` against the counterfactual without any."""
+    """Every intervention of `scenario` against the counterfactual without any.
+
+    `seed` defaults to the scenario's, as in `run()`, so two identical calls give identical
+    numbers.
+    """
     if not scenario.interventions:
         raise ValueError(f"scenario '{scenario.name}' has no interventions to evaluate")
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
     base = edit_scenario(scenario, periods=periods, customers=customers)
-    seed = fresh_seed() if seed is None else int(seed)
+    seed = check_seed(base.seed if seed is None else seed)
     seeds = replication_seeds(seed, replications)
     designs = [COUNTERFACTUAL, *(iv.id for iv in base.interventions)]
     jobs = [(only(base, None if d == COUNTERFACTUAL else d), s) for d in designs for s in seeds]

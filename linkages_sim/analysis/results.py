@@ -49,3 +49,48 @@ class RunResult:
     def metric(self, level: str, metric: str) -> pd.DataFrame:
         """One metric as a period x id table, e.g. `result.metric("supplier", "brand_equity")`."""
         return metric_table(self.timeseries, level, metric)
+
+    def _firms(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """(role, id, numbers) per supplier and distributor, from the summary."""
+        return [(role, who, numbers) for role, key in (("supplier", "suppliers"),
+                                                       ("distributor", "distributors"))
+                for who, numbers in self.summary.get(key, {}).items()]  # fmt: skip
+
+    def _broken(self) -> list[str]:
+        return [k for k, v in self.summary.get("contracts", {}).items() if not v.get("active_end")]
+
+    def _heading(self) -> str:
+        s = self.scenario
+        return (f"{s.name}: seed {self.seed}, {s.periods} weeks, {s.customers:,} simulated "
+                f"customers")  # fmt: skip
+
+    def __repr__(self) -> str:
+        """A few lines: the run's settings, each firm's profit, broken relationships, tables."""
+        from linkages_sim.formatting import compact
+
+        profits = ", ".join(f"{who} {compact(n.get('profit'))}" for _, who, n in self._firms())
+        lines = [f"<RunResult {self._heading()}", f"  profit over the run: {profits}"]
+        if broken := self._broken():
+            lines.append(f"  relationships broken: {', '.join(broken)}")
+        lines.append("  .timeseries .wide .metric(level, metric) .kpis() .summary .ledger>")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """The notebook's view: the settings and a small table of revenue, profit and share."""
+        from html import escape
+
+        from linkages_sim.formatting import compact, pct
+
+        cells = "".join(
+            f"<tr><td>{role}</td><td>{escape(who)}</td>"
+            f"<td>{compact(n.get('wholesale_revenue', n.get('retail_revenue')))}</td>"
+            f"<td>{compact(n.get('profit'))}</td>"
+            f"<td>{pct(n.get('market_share_value')) if role == 'supplier' else ''}</td></tr>"
+            for role, who, n in self._firms()
+        )
+        broken = self._broken()
+        note = f"<p>relationships broken: {escape(', '.join(broken))}</p>" if broken else ""
+        return (f"<div><b>RunResult</b> {escape(self._heading())}<table><thead><tr><th></th>"
+                "<th>firm</th><th>revenue</th><th>profit</th><th>value share</th></tr></thead>"
+                f"<tbody>{cells}</tbody></table>{note}<p><code>.timeseries .wide .metric(level, "
+                "metric) .kpis() .summary .ledger</code></p></div>")  # fmt: skip

@@ -45,8 +45,10 @@ class MetricTables:
 
 
 def wide(timeseries: pd.DataFrame) -> pd.DataFrame:
-    """One row per period, one column per (level, id, metric): the view notebooks plot from."""
-    table = timeseries.pivot_table(
-        index="period", columns=["level", "id", "metric"], values="value", dropna=False
-    )
+    """One row per period, one column per (level, id, metric): the view notebooks plot from.
+
+    Only the columns the run recorded: a (level, id, metric) that never occurs (a store's
+    metric for a supplier) has no column. A metric not recorded in some period is NaN there.
+    """
+    table = timeseries.pivot(index="period", columns=["level", "id", "metric"], values="value")
     return table.sort_index(axis=1)

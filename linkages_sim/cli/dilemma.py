@@ -71,7 +71,7 @@ def payoff_matrix_command(
 
 
 def _print_matrix(m) -> None:
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from linkages_sim.analysis.payoff_matrix import PARTIES
 
@@ -83,24 +83,29 @@ def _print_matrix(m) -> None:
             return f"{x['mean']:,.0f}"
         return f"{x['mean']:,.0f} ± {(x['ci_high'] - x['ci_low']) / 2:,.0f}"
 
-    def cell(profile: str) -> str:
-        return (f"supplier {pm(cells[profile]['supplier'])}\n"
+    def cell(profile: str) -> str:  # each profit on a line of its own, never split
+        return (f"supplier    {pm(cells[profile]['supplier'])}\n"
                 f"distributor {pm(cells[profile]['distributor'])}")  # fmt: skip
 
     title = (f"{m.scenario} / {m.contract}: profit per period over {m.periods} periods, "
              f"{m.replications} replications, seed {m.seed}")  # fmt: skip
     if m.sla_penalty is not None:
         title += f", SLA penalty {m.sla_penalty:,.0f}"
-    grid = Table("", "distributor cooperates", "distributor defects", title=title,
+    grid = Table("", Column("distributor cooperates", no_wrap=True),
+                 Column("distributor defects", no_wrap=True), title=title,
                  show_lines=True)  # fmt: skip
-    grid.add_row("supplier cooperates", cell("CC"), cell("CD"))
-    grid.add_row("supplier defects", cell("DC"), cell("DD"))
+    grid.add_row("supplier\ncooperates", cell("CC"), cell("CD"))
+    grid.add_row("supplier\ndefects", cell("DC"), cell("DD"))
     grid.caption = "mean ± half-width of its 95% confidence interval; replications share seeds"
     console.print(grid)
-    sides = Table("party", "T", "R", "P", "S", "class", "w*",
+    sides = Table(Column("party", no_wrap=True),
+                  *(Column(k, justify="right", no_wrap=True) for k in "TRPS"),
+                  Column("class", min_width=9), Column("w*", no_wrap=True),
                   title="Each side's payoffs (T: defect against C, R: both C, P: both D, "
                   "S: C against D)")  # fmt: skip
-    gaps = Table("party", "T - R", "R - P", "P - S",
+    gaps = Table(Column("party", no_wrap=True),
+                 *(Column(name, justify="right", no_wrap=True)
+                   for name in ("T - R", "R - P", "P - S")),
                  title="Differences, paired 95% intervals (all > 0: a dilemma)")  # fmt: skip
     for party in PARTIES:
         p, diffs = record["payoffs"][party], record["differences"][party]
@@ -108,11 +113,12 @@ def _print_matrix(m) -> None:
         sides.add_row(party, *(f"{p[k]:,.0f}" for k in "TRPS"),
                       record["game_class"][party].replace("_", " "),
                       "-" if critical is None else f"{critical:.2f}")  # fmt: skip
-        gaps.add_row(party, *(f"{d['mean']:,.0f} [{d['ci_low']:,.0f}, {d['ci_high']:,.0f}]"
+        gaps.add_row(party, *(f"{d['mean']:,.0f} ± {(d['ci_high'] - d['ci_low']) / 2:,.0f}"
                               if d["ci_low"] is not None else f"{d['mean']:,.0f}"
                               for d in diffs.values()))  # fmt: skip
     sides.caption = ("w*: continuation probability above which grim-trigger cooperation is "
                      "sustainable, (T-R)/(T-P)")  # fmt: skip
+    gaps.caption = "mean ± half-width of its 95% interval"
     console.print(sides)
     console.print(gaps)
     game = record["game_class"]["game"].replace("_", " ")
@@ -124,7 +130,8 @@ def _print_matrix(m) -> None:
 
 
 def _sweep_output(matrices, json_out: Path | None, plot: Path | None) -> None:
-    from rich.table import Table
+    from rich import box
+    from rich.table import Column, Table
 
     from linkages_sim.analysis.payoff_matrix import dilemma_gone_at, sweep_table
     from linkages_sim.plots.payoff_figures import sweep_figure
@@ -133,14 +140,20 @@ def _sweep_output(matrices, json_out: Path | None, plot: Path | None) -> None:
     gone = dilemma_gone_at(matrices)
     first = matrices[0]
 
-    def show() -> None:
-        t = Table("penalty", "party", "T", "R", "P", "S", "class", "C dominant",
+    def show() -> None:  # 80 columns: no vertical rules, the game's class wraps at words
+        t = Table(Column("penalty", justify="right", no_wrap=True),
+                  Column("party", no_wrap=True),
+                  *(Column(k, justify="right", no_wrap=True) for k in "TRPS"),
+                  Column("class", min_width=9), Column("C best?", no_wrap=True),
                   title=f"{first.contract}: SLA penalty sweep ({first.replications} "
-                  f"replications, seed {first.seed})")  # fmt: skip
+                  f"replications, seed {first.seed})", box=box.SIMPLE_HEAD,
+                  collapse_padding=True)  # fmt: skip
         for row in table.itertuples():
             t.add_row(f"{row.penalty:,.0f}", row.party, *(f"{getattr(row, k):,.0f}" for k in
                       "TRPS"), row._7.replace("_", " "), "yes" if row.cooperation_dominant
                       else "no")  # fmt: skip
+        t.caption = ("T, R, P, S: profit per period; C best?: cooperating is each side's best "
+                     "reply")  # fmt: skip
         console.print(t)
         console.print(
             "the dilemma disappears (cooperation is each side's best reply) from a penalty of "

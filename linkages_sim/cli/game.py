@@ -91,17 +91,14 @@ def match(
     except ValueError as err:
         raise fail(str(err)) from None
 
-    def show() -> None:
+    def show() -> None:  # the moves take what the console's width leaves (40 at most)
         width = max(len(result.a), len(result.b))
-        for label, moves, score in (
-            (result.a, result.moves_a, result.score_a),
-            (result.b, result.moves_b, result.score_b),
-        ):
-            shown = moves if len(moves) <= 40 else moves[:37] + "..."
-            console.print(
-                f"{label:>{width}}  {shown}  score {score:g} ({score / result.turns:.3f} per turn)",
-                highlight=False,
-            )
+        scores = {label: f"score {score:g} ({score / result.turns:.3f} per turn)"
+                  for label, score in ((result.a, result.score_a), (result.b, result.score_b))}
+        room = min(40, max(10, console.width - width - 4 - max(map(len, scores.values()))))
+        for label, moves in ((result.a, result.moves_a), (result.b, result.moves_b)):
+            shown = moves if len(moves) <= room else moves[: room - 3] + "..."
+            console.print(f"{label:>{width}}  {shown}  {scores[label]}", highlight=False)
         console.print(
             f"{result.turns} turns, noise {noise:g}, seed {result.seed}; winner: "
             f"{result.winner or 'tie'}",
@@ -164,7 +161,9 @@ def _print_ranking(result) -> None:
         f"seed {t.seed}"
     )
     for column in ("rank", "strategy", "score/turn", "median", "min", "max", "wins/rep", "coop."):
-        table.add_column(column, justify="left" if column == "strategy" else "right")
+        # a long strategy spec (random:p=0.3) folds; numbers are never cut
+        table.add_column(column, justify="left" if column == "strategy" else "right",
+                         overflow="fold", no_wrap=column != "strategy")  # fmt: skip
     for row in result.summary.itertuples():
         table.add_row(
             str(row.rank),
@@ -377,11 +376,12 @@ def _print_reveal(session) -> None:
 @app.command()
 def strategies() -> None:
     """List the strategies that contract parties (and workshop players) can use."""
-    from rich.table import Table
+    from rich.table import Column, Table
 
     from linkages_sim.game.strategies import STRATEGIES
 
-    t = Table("name", "description", "memory", "stochastic")
+    t = Table(Column("name", no_wrap=True), "description", Column("memory", no_wrap=True),
+              Column("stochastic", no_wrap=True))  # fmt: skip
     for name, cls in STRATEGIES.items():
         memory = cls.classifier.get("memory_depth")
         t.add_row(

@@ -115,27 +115,38 @@ def analyze(
     except DesignError as err:
         raise fail(str(err)) from None
     points = tables["points"]
-    t = Table(title=f"{tables['output']}: mean over replications (95% interval)")
-    for column in points.columns:
-        t.add_column(str(column), justify="right")
-    for row in points.itertuples(index=False):
-        t.add_row(*(compact(v, digits=".4g", small=".4g") if isinstance(v, float) else str(v)
-                    for v in row))  # fmt: skip
-    console.print(t)
+    def number(v: object) -> str:
+        return compact(v, digits=".4g", small=".4g") if isinstance(v, float) else str(v)
+
+    def fitted(frame, title: str) -> Table:  # 80 columns: long names fold, never "…"
+        t = Table(title=title)
+        for column in frame.columns:
+            t.add_column(str(column), justify="right", overflow="fold")
+        for row in frame.itertuples(index=False):
+            t.add_row(*(number(v) for v in row))
+        return t
+
+    console.print(fitted(points, f"{tables['output']}: mean over replications (95% interval)"))
     if "sensitivity" in tables:
-        console.print(tables["sensitivity"].to_string(index=False), highlight=False)
+        console.print(fitted(tables["sensitivity"], "sensitivity indices"))
     console.print(f"report: [bold]{tables['report']}[/]", highlight=False, soft_wrap=True)
 
 
 @app.command()
 def designs() -> None:
-    """List the shipped experiment designs."""
+    """List the shipped experiment designs: name and path, then the description."""
+    import textwrap
+
     from rich.markup import escape
-    from rich.table import Table
 
     from linkages_sim.research.design import shipped_designs
 
-    t = Table("name", "description", "path")
-    for name, path, description in shipped_designs():
-        t.add_row(name, escape(description), escape(str(path)))
-    console.print(t)
+    for name, path, description in shipped_designs():  # 80 columns: two lines or more each
+        try:  # shorter, and as a user types it: relative to the current folder
+            shown = path.resolve().relative_to(Path.cwd().resolve())
+        except ValueError:
+            shown = path
+        console.print(f"[bold]{escape(name)}[/]  {escape(str(shown))}", highlight=False,
+                      soft_wrap=True)  # fmt: skip
+        for line in textwrap.wrap(description, max(20, console.width - 4)):
+            console.print(f"    {escape(line)}", highlight=False, soft_wrap=True)

@@ -10,7 +10,15 @@ from typing import Annotated
 
 import typer
 
-from linkages_sim.cli.common import JsonOut, app, console, deliver, fail, progress_bar
+from linkages_sim.cli.common import (
+    JsonOut,
+    app,
+    console,
+    deliver,
+    fail,
+    print_columns_in_chunks,
+    progress_bar,
+)
 
 
 @app.command("kpis")
@@ -26,8 +34,6 @@ def kpis_command(
 ) -> None:
     """Print the KPIs of a finished run (docs/kpis.md), computed from its saved tables."""
     import sys
-
-    from rich.table import Table
 
     from linkages_sim.analysis.kpis import LEVELS, kpi_table, kpis
     from linkages_sim.config.loading import ScenarioError, load_scenario
@@ -52,10 +58,9 @@ def kpis_command(
         return
     for name in [level] if level else list(LEVELS):
         wide = kpi_table(frame, name)
-        t = Table("kpi", *wide.index, title=f"{name} KPIs ({run_folder})")
-        for kpi in wide.columns:
-            t.add_row(kpi, *(_format(kpi, v) for v in wide[kpi]))
-        console.print(t)
+        rows = [(kpi, [_format(kpi, v) for v in wide[kpi]]) for kpi in wide.columns]
+        print_columns_in_chunks(f"{name} KPIs ({run_folder})", "kpi", rows,
+                                [str(who) for who in wide.index])  # fmt: skip
 
 
 def _format(kpi: str, value: float) -> str:
@@ -128,26 +133,56 @@ def evaluate_command(
 
 
 def _print_evaluation(result) -> None:
+    """Two tables that fit 80 columns: the uplifts with their intervals, then the verdicts."""
     from rich.table import Column, Table
 
-    from linkages_sim.formatting import cost, money
+    from linkages_sim.formatting import compact as full
+
+    def compact(x: float) -> str:  # three significant digits: 72.8k, 185k, 1.2M
+        return full(x, digits=".3g")
 
     table = result.table().set_index(["intervention", "measure"])
-    t = Table(Column("intervention", no_wrap=True), "cost", "owner profit", "return",
-              "channel profit", "opportunity cost", "worth it",
-              title=f"{result.scenario.name}: uplift against the same market without the "
-              f"intervention ({result.replications} replications, seed {result.seed})")  # fmt: skip
+
+    def signed(x: float) -> str:
+        return ("+" if x > 0 else "") + compact(x)
 
     def ci(iv: str, measure: str) -> str:
         row = table.loc[(iv, measure)]
         half = (row["ci_high"] - row["ci_low"]) / 2
-        return f"{money(row['uplift'])} ± {money(half)}" if half == half else money(row["uplift"])
+        return f"{signed(row['uplift'])} ± {compact(half)}" if half == half else signed(
+            row["uplift"])  # fmt: skip
 
-    for row in result.summary().itertuples():
+    summary = result.summary()
+    width = max(len("intervention"), *(len(i) for i in summary["intervention"]))
+    t = Table(Column("intervention", no_wrap=True, min_width=width), Column("owner", no_wrap=True),
+              Column("cost", justify="right", no_wrap=True),
+              Column("owner profit\n(95%)", justify="right", no_wrap=True),
+              Column("return", justify="right", no_wrap=True),
+              Column("channel profit\n(95%)", justify="right", no_wrap=True),
+              title=f"{result.scenario.name}: uplift against the same market without the "
+              f"intervention ({result.replications} replications, seed {result.seed})")  # fmt: skip
+    for row in summary.itertuples():
         ret = "n/a" if row.return_on_cost != row.return_on_cost else f"{row.return_on_cost:.2f}x"
-        t.add_row(row.intervention, cost(row.cost), ci(row.intervention, "owner_profit"), ret,
-                  ci(row.intervention, "channel_profit"), money(row.opportunity_cost),
-                  "yes" if row.worth_it else "no")  # fmt: skip
-    t.caption = ("owner: the distributor that pays; return: owner profit uplift per unit of "
-                 "cost; opportunity cost: channel uplift of the best alternative")  # fmt: skip
+        t.add_row(row.intervention, row.owner, compact(row.cost),
+                  ci(row.intervention, "owner_profit"), ret,
+                  ci(row.intervention, "channel_profit"))  # fmt: skip
+    t.caption = ("owner: the distributor that pays; owner profit: its uplift, costs included; "
+                 "return: owner profit uplift per unit of cost; ± half-width of the 95% "
+                 "interval over replications")  # fmt: skip
     console.print(t)
+    v = Table(Column("intervention", no_wrap=True, min_width=width),
+              Column("pays its cost?", no_wrap=True), Column("best for the channel?"),
+              title="Was it worth it? Judged with the intervals above")  # fmt: skip
+    for row in summary.itertuples():
+        margin = signed(row.margin)
+        if row.margin_low == row.margin_low:
+            margin += f" ± {compact((row.margin_high - row.margin_low) / 2)}"
+        best = {"yes": f"yes, {margin} over {row.best_alternative}",
+                "tied": f"tied with {row.best_alternative} ({margin})",
+                "no": f"no, {row.best_alternative} is better ({margin})"}[row.best_option]
+        v.add_row(row.intervention, row.pays_its_cost, best)
+    v.caption = ("pays its cost?: owner profit uplift above zero (yes), below (no), or its "
+                 "interval holds zero (unclear); best for the channel?: channel profit uplift "
+                 "against the best alternative (another intervention, or doing nothing), "
+                 "paired difference with its 95% interval")  # fmt: skip
+    console.print(v)

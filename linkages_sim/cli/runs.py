@@ -12,7 +12,15 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from linkages_sim.cli.common import BAD_INPUT, app, console, errors, fail, say_error
+from linkages_sim.cli.common import (
+    BAD_INPUT,
+    app,
+    console,
+    errors,
+    fail,
+    progress_bar,
+    say_error,
+)
 
 
 @app.command()
@@ -43,21 +51,31 @@ def run(
     plots: Annotated[
         bool, typer.Option("--plots/--no-plots", help="Draw the figures (plots/*.png).")
     ] = True,
+    against: Annotated[
+        str | None,
+        typer.Option("--against", help="A scenario (run with the same seed) or a run folder to "
+                     "compare with: comparison.csv, .json, .png in the run folder."),
+    ] = None,
 ) -> None:
     """Run a scenario and write tables, plots, a report and a summary."""
     import time
 
     started = time.perf_counter()
+    if against is not None:
+        _check_against(scenario, against, periods, customers)
     result, target = _simulate(scenario, out, seed, periods, customers, force, quiet, threads)
     simulated = time.perf_counter()
     from linkages_sim.outputs.run_folder import write_run
 
-    write_run(result, target, force=force, plots=plots)
+    reference = _reference_run(against, result, quiet) if against is not None else None
+    write_run(result, target, force=force, plots=plots, reference=reference)
     if not quiet:
         print_summary(result.summary)
-    console.print(f"results in [bold]{escape(str(target))}[/] "
-                  f"(report: {escape(str(target / 'report.md'))})",
-                  highlight=False, soft_wrap=True)  # fmt: skip
+    if against is not None:
+        _compare_against(against if reference is None else reference, result, target, quiet)
+    console.print(f"results in [bold]{escape(str(target))}[/]", highlight=False, soft_wrap=True)
+    console.print(f"report: {escape(str(target / 'report.md'))}", highlight=False,
+                  soft_wrap=True)  # fmt: skip
     if timings:
         import numba
 
@@ -71,6 +89,70 @@ def run(
             f"customer kernels on {numba.get_num_threads()} threads",
             highlight=False, soft_wrap=True,
         )  # fmt: skip
+
+
+def _check_against(scenario, against, periods, customers) -> None:
+    """Before any run: refuse an --against that is not of the same market (one line)."""
+    from linkages_sim.analysis.compare import is_run_folder, same_market
+    from linkages_sim.config.editing import edit_scenario
+    from linkages_sim.config.loading import ScenarioError, load_scenario
+
+    try:
+        spec = edit_scenario(load_scenario(scenario), source="command line", periods=periods,
+                             customers=customers)  # fmt: skip
+        if is_run_folder(against):
+            other = load_scenario(Path(against) / "scenario.yaml")
+        else:
+            other = edit_scenario(load_scenario(against), source="--against",
+                                  periods=spec.periods, customers=spec.customers)  # fmt: skip
+        same_market(other, spec, f"--against ({other.name})", f"the run ({spec.name})")
+    except (ScenarioError, ValueError) as err:
+        raise fail(str(err)) from None
+
+
+def _reference_run(against, result, quiet):
+    """The --against scenario run with the run's seed, periods and customers, for the report.
+
+    None for a run folder: its tables are read by the comparison, but the report's reference
+    section needs a run in memory.
+    """
+    from linkages_sim.analysis.compare import is_run_folder
+    from linkages_sim.api import run as run_scenario
+    from linkages_sim.config.editing import edit_scenario
+    from linkages_sim.config.loading import ScenarioError, load_scenario
+
+    if is_run_folder(against):
+        return None
+    spec = result.scenario
+    try:
+        other = edit_scenario(load_scenario(against), source="--against", periods=spec.periods,
+                              customers=spec.customers)  # fmt: skip
+    except (ScenarioError, ValueError) as err:
+        raise fail(str(err)) from None
+    with progress_bar("-" if quiet else None) as bar:
+        task = bar.add_task(f"--against {against}", total=other.periods)
+        return run_scenario(other, seed=result.seed,
+                            progress=lambda done: bar.update(task, completed=done))  # fmt: skip
+
+
+def _compare_against(against, result, target, quiet) -> None:
+    """Run (or read) --against with the run's seed, periods and customers; write and show B - A."""
+    from linkages_sim.analysis.compare import compare
+    from linkages_sim.cli.common import print_comparison, write_comparison
+    from linkages_sim.config.loading import ScenarioError
+
+    try:
+        with progress_bar("-" if quiet else None) as bar:
+            task = bar.add_task(f"--against {against}", total=None)
+            comparison = compare(against, result, progress=lambda done, total: bar.update(
+                task, completed=done, total=total))  # fmt: skip
+    except (ScenarioError, ValueError) as err:
+        raise fail(str(err)) from None
+    write_comparison(comparison, target)
+    if not quiet:
+        print_comparison(comparison)
+    console.print(f"comparison: {escape(str(target / 'comparison.png'))}", highlight=False,
+                  soft_wrap=True)  # fmt: skip
 
 
 def _simulate(scenario, out, seed, periods, customers, force, quiet, threads):
@@ -147,7 +229,9 @@ def print_summary(summary: dict) -> None:
 
     t = Table(title=f"{summary['scenario']} - seed {summary['seed']}, {summary['periods']} weeks")
     for column in ("", "revenue", "profit", "share", "brand", "kept/yr", "satisf."):
-        t.add_column(column, justify="left" if not column else "right", no_wrap=True)
+        # numbers are never wrapped; a long firm name folds rather than being cut
+        t.add_column(column, justify="left" if not column else "right", no_wrap=bool(column),
+                     overflow="fold")  # fmt: skip
     for k, v in summary["suppliers"].items():
         t.add_row(f"supplier {k}", compact(v["wholesale_revenue"]), compact(v["profit"]),
                   pct(v["market_share_value"]), num(v["brand_equity_end"]), "", "")  # fmt: skip
@@ -167,39 +251,106 @@ def print_summary(summary: dict) -> None:
 @app.command()
 def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files or built-in names.")],
-) -> None:
-    """Check scenario files; print one line per file, exit 2 if any is invalid."""
-    from linkages_sim.config.loading import ScenarioError, load_scenario
+    show: Annotated[bool, typer.Option(
+        "--show", help="Print each resolved scenario (after extends: and defaults) as YAML.",
+    )] = False,
+    diff: Annotated[bool, typer.Option(
+        "--diff", help="List what each file changes relative to the scenario it extends.",
+    )] = False,
+) -> None:  # fmt: skip
+    """Check scenario files: a line per file, every problem of an invalid one (exit 2).
 
+    Notes say how a file was merged over the one it extends (a list replaced, items added, the
+    market size kept); warnings name each contract that leaves a party below its outside option
+    under mutual cooperation (participation). With --show the YAML goes to standard output and
+    the rest to stderr.
+    """
+    import sys
+
+    from linkages_sim.analysis.participation import participation_warnings
+    from linkages_sim.config.explaining import changes, resolved_yaml, summary_line
+    from linkages_sim.config.loading import ScenarioError, inspect_scenario
+
+    out = errors if show else console
     bad = 0
     for name in files:
         try:
-            spec = load_scenario(name)
+            seen = inspect_scenario(name)
         except ScenarioError as err:
             bad += 1
-            say_error(str(err), prefix="invalid")
+            say_error(str(err))
             continue
-        console.print(
-            f"[green]ok[/] {escape(name)}: {spec.name} ({len(spec.suppliers)} suppliers, "
-            f"{len(spec.distributors)} distributors, {len(spec.stores)} stores, "
-            f"{spec.customers:,} customers, {spec.periods} periods)",
-            highlight=False,
-            soft_wrap=True,
-        )
+        out.print(f"[green]ok[/] {escape(name)}: {escape(summary_line(seen.scenario))}",
+                  highlight=False, soft_wrap=True)  # fmt: skip
+        for note in sorted(seen.notes, key=lambda n: n.order()):
+            out.print(f"[yellow]note:[/] {escape(note.line(name))}", highlight=False,
+                      soft_wrap=True)  # fmt: skip
+        for warning in participation_warnings(seen.scenario):
+            out.print(f"[yellow]warning:[/] {escape(name)}: {escape(warning)}", highlight=False,
+                      soft_wrap=True)  # fmt: skip
+        if diff:
+            if seen.parent_scenario is None:
+                out.print(f"{escape(name)} extends no scenario: nothing to compare",
+                          highlight=False, soft_wrap=True)  # fmt: skip
+            else:
+                found = changes(seen.parent_scenario, seen.scenario)
+                out.print(f"{escape(name)} changes {len(found)} field(s) of "
+                          f"{escape(seen.parent)}:", highlight=False, soft_wrap=True)  # fmt: skip
+                for change in found:
+                    out.print(f"  {escape(str(change))}", highlight=False, soft_wrap=True)
+        if show:
+            sys.stdout.write(resolved_yaml(seen.scenario))
+            sys.stdout.flush()
     if bad:
         raise typer.Exit(BAD_INPUT)
 
 
 @app.command()
-def scenarios() -> None:
-    """List the built-in and shipped scenarios."""
-    from rich.table import Table
-
+def scenarios(
+    long: Annotated[
+        bool, typer.Option("--long", "-l", help="Whole descriptions and paths.")
+    ] = False,
+) -> None:
+    """List the built-in and shipped scenarios, one line each."""
     from linkages_sim.config.loading import available_scenarios
 
-    t = Table("name", "origin", "description", "path")
-    for entry in available_scenarios():  # user text: never read as console markup
-        t.add_row(entry.name, entry.origin, escape(entry.description), escape(str(entry.path)))
-    console.print(t)
+    entries = available_scenarios()
+    if long:
+        import textwrap
+
+        for entry in entries:  # user text: never read as console markup
+            console.print(f"[bold]{escape(entry.name)}[/] ({entry.origin}) "
+                          f"{escape(str(entry.path))}", highlight=False, soft_wrap=True)
+            for line in textwrap.wrap(entry.description, max(20, console.width - 4)):
+                console.print(f"    {escape(line)}", highlight=False, soft_wrap=True)
+        return
+    name_w = max(len(e.name) for e in entries)
+    origin_w = max(len(e.origin) for e in entries)
+    room = console.width - name_w - origin_w - 4
+    for entry in entries:
+        console.print(f"{escape(entry.name):<{name_w}}  {entry.origin:<{origin_w}}  "
+                      f"{escape(gist(entry.description, room))}", highlight=False,
+                      soft_wrap=True)  # fmt: skip
+    console.print("whole descriptions and paths: linkages scenarios --long", style="dim",
+                  highlight=False)  # fmt: skip
+
+
+def gist(text: str, room: int) -> str:
+    """A description in `room` characters: whole if it fits, else its first clause.
+
+    The clause is shortened at a word if need be, never inside one: "Reference market (=
+    built-in default): every supplier-distributor pair plays tit-for-tat" becomes "Reference
+    market (= built-in default)".
+    """
+    import re
+
+    text = " ".join(text.split())
+    if len(text) <= room:
+        return text
+    first = re.split(r"[:;] ", text, maxsplit=1)[0]
+    if len(first) <= room:
+        return first
+    words = first[: max(room - 4, 0) + 1].rsplit(" ", 1)[0]
+    return words.rstrip(",. ") + " ..."
 
 

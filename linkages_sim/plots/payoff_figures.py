@@ -108,28 +108,44 @@ def sweep_figure(matrices: Sequence[PayoffMatrix], path: Path) -> Path:
 def evaluation_figure(evaluation, path: Path) -> Path:
     """Uplift of each intervention against its counterfactual, with 95% intervals.
 
-    Channel profit and the paying distributor's profit (left), its retention and the brand
-    (right).
+    Three panels, each on its own axis and unit: channel profit and the paying distributor's
+    profit (money over the run), the distributor's weekly retention (percentage points) and
+    the brand's equity (a 0-1 index). Bars start at zero.
     """
+    from matplotlib.ticker import FuncFormatter
+
+    from linkages_sim.formatting import compact
+
     table = evaluation.table()
     ids = list(dict.fromkeys(table["intervention"]))
-    fig, (left, right) = subplots(1, 2, figsize=(15, 5.5))
-    for ax, measures in ((left, ("channel_profit", "owner_profit")),
-                         (right, ("owner_retention_rate", "brand_equity"))):  # fmt: skip
+    fig, axes = subplots(1, 3, figsize=(17, 5.5), width_ratios=[1.6, 1, 1])
+    panels = (
+        # (measures, scale, y label, title)
+        (("channel_profit", "owner_profit"), 1.0,
+         f"uplift over the {evaluation.scenario.periods}-week run (currency units)",
+         f"Was it worth it? {evaluation.scenario.name}, {evaluation.replications} "
+         "replications, 95% intervals"),
+        (("owner_retention_rate",), 100.0, "uplift (percentage points per week)",
+         "The paying distributor's weekly retention"),
+        (("brand_equity",), 1.0, "uplift (brand equity, 0-1 index)", "The brand's equity"),
+    )  # fmt: skip
+    for ax, (measures, scale, ylabel, title) in zip(axes, panels, strict=True):
         width = 0.8 / len(measures)
         for k, measure in enumerate(measures):
             rows = table[table["measure"] == measure].set_index("intervention").loc[ids]
             x = [i + (k - (len(measures) - 1) / 2) * width for i in range(len(ids))]
-            err = [rows["uplift"] - rows["ci_low"], rows["ci_high"] - rows["uplift"]]
-            ax.bar(x, rows["uplift"], width, yerr=err, capsize=4,
-                   label=measure.replace("_", " "))  # fmt: skip
+            err = [scale * (rows["uplift"] - rows["ci_low"]),
+                   scale * (rows["ci_high"] - rows["uplift"])]  # fmt: skip
+            label = {"channel_profit": "channel profit (every firm)",
+                     "owner_profit": "paying distributor's profit (costs included)"}.get(
+                         measure, measure.replace("_", " "))  # fmt: skip
+            ax.bar(x, scale * rows["uplift"], width, yerr=err, capsize=4, label=label)
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xticks(range(len(ids)), ids, rotation=20)
         ax.grid(axis="y", alpha=0.3)
-        ax.legend()
-    left.set_ylabel("uplift over the run (money)")
-    right.set_ylabel("uplift (rate / index)")
-    left.set_title(f"Was it worth it? {evaluation.scenario.name}, {evaluation.replications} "
-                   "replications, 95% intervals")  # fmt: skip
-    right.set_title("Retention (per week) and brand equity")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title, fontsize=11)
+        if len(measures) > 1:
+            ax.legend()
+    axes[0].yaxis.set_major_formatter(FuncFormatter(lambda v, _: compact(v, digits="g")))
     return save_figure(fig, path)
