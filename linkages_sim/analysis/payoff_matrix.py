@@ -14,20 +14,26 @@ the class of the game for each side, and the continuation probability above whic
 cooperation is sustainable, (T - R) / (T - P). Differences T - R, R - P, P - S get paired
 confidence intervals (the replications are paired by seed), which is how an ordering is
 established with few runs.
+
+Participation (win-win, seed slide 13: each party earns more than it would alone): a fifth run
+per replication plays the market without the contract (`WITHOUT`); a party's surplus in a
+profile is its profit there less its profit without the contract and less its outside option
+(`Contract.outside_options`), with a paired interval. The contract is win-win under mutual
+cooperation when both sides' CC surplus is positive at the confidence level.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from linkages_sim.analysis.replication import replication_seeds, run_many
 from linkages_sim.config.editing import edit_scenario
-from linkages_sim.config.schema import Scenario
+from linkages_sim.config.schema import OutsideOptions, Scenario
 from linkages_sim.game.stage import classify
 from linkages_sim.market.model import MarketModel
 from linkages_sim.rng import fresh_seed
@@ -35,6 +41,8 @@ from linkages_sim.stats import CONFIDENCE, json_number, t_interval
 
 PROFILES = ("CC", "CD", "DC", "DD")
 """Action profiles, the supplier's action first."""
+WITHOUT = "none"
+"""The run without the contract: each party's alternative, for its surplus."""
 PARTIES = ("supplier", "distributor")
 STRATEGY_FOR = {"C": "all-c", "D": "all-d"}
 DEFAULT_PERIODS = 13
@@ -55,6 +63,26 @@ def resolve_contract(scenario: Scenario, contract: str | None) -> str:
     if contract not in keys:
         raise ValueError(f"unknown contract '{contract}'; contracts: {', '.join(keys)}")
     return contract
+
+
+def without_contract(scenario: Scenario, contract: str) -> Scenario:
+    """A copy of the scenario without the contract (and the interventions that act on it).
+
+    The distributor's stores do not carry the brand and the supplier does not sell through it:
+    what each party earns without the relationship, before its outside option.
+    """
+    data = scenario.model_dump()
+    spec = next(c for c in scenario.contracts if c.key == contract)
+    data["contracts"] = [
+        c for c in data["contracts"]
+        if (c["id"] or f"{c['supplier']}-{c['distributor']}") != contract
+    ]  # fmt: skip
+    data["interventions"] = [
+        iv for iv in data["interventions"]
+        if iv.get("contract") != contract and not (
+            iv.get("supplier") == spec.supplier and iv.get("distributor") == spec.distributor)
+    ]  # fmt: skip
+    return Scenario.model_validate(data)
 
 
 def fixed_profile(
@@ -101,7 +129,9 @@ class ProfitPerPeriod:
             (model.ledger.accounts[name].cash - opening[name]) / periods
             for name in (f"supplier:{self.supplier}", f"distributor:{self.distributor}")
         ]
-        r = next(r for r in model.relationships if r.key == self.contract)
+        r = next((r for r in model.relationships if r.key == self.contract), None)
+        if r is None:  # the run without the contract
+            return profit[0], profit[1], 0, 0
         return profit[0], profit[1], r.breaches_read["supplier"], r.breaches_read["distributor"]
 
 
@@ -117,7 +147,29 @@ class PayoffMatrix:
     customers: int
     sla_penalty: float | None
     runs: pd.DataFrame
-    """One row per (profile, replication): seed, supplier, distributor (profit per period)."""
+    """One row per (profile, replication): seed, supplier, distributor (profit per period);
+    profile `WITHOUT` is the run without the contract."""
+    outside: OutsideOptions = field(default_factory=OutsideOptions)
+    """The contract's outside options (per period), from the scenario."""
+
+    def surplus(self, party: str) -> dict[str, dict[str, float]]:
+        """Per profile: the party's profit over what it earns without the contract.
+
+        Its profit less its profit without the contract and less its outside option, with a
+        paired confidence interval (the same seeds).
+        """
+        table = self._by_profile(party)
+        option = getattr(self.outside, party)
+        out = {}
+        for profile in PROFILES:
+            mean, low, high = t_interval((table[profile] - table[WITHOUT] - option).to_numpy())
+            out[profile] = {"mean": mean, "ci_low": low, "ci_high": high}
+        return out
+
+    @property
+    def win_win(self) -> bool:
+        """Whether mutual cooperation leaves both sides above their outside options (interval)."""
+        return all(self.surplus(party)["CC"]["ci_low"] > 0 for party in PARTIES)
 
     def summary(self) -> pd.DataFrame:
         """Per profile and party: mean profit per period and its confidence interval."""
@@ -219,6 +271,13 @@ class PayoffMatrix:
             "critical_continuation": None if None in both else max(both),
             "critical_continuation_by_party": critical,
             "cooperation_dominant": self.cooperation_dominant,
+            "outside_options": self.outside.model_dump(),
+            "surplus_over_outside_option": {
+                party: {profile: {k: json_number(v) for k, v in interval.items()}
+                        for profile, interval in self.surplus(party).items()}
+                for party in PARTIES
+            },
+            "win_win": self.win_win,
         }  # fmt: skip
 
 
@@ -276,12 +335,18 @@ def sweep_sla(
             for k, s in enumerate(seeds):
                 jobs.append((variant, s))
                 index.append((design, profile, k, s))
+    alone = without_contract(base, key)
+    for k, s in enumerate(seeds):  # no contract, no penalties: one run serves every design
+        jobs.append((alone, s))
+        index.append(("alone", WITHOUT, k, s))
     results = run_many(jobs, measure, workers, progress, structure_seed=seed)
     rows = pd.DataFrame(
         [(*i, *r) for i, r in zip(index, results, strict=True)],
         columns=["design", "profile", "replication", "seed", "supplier", "distributor",
                  "supplier_breaches", "distributor_breaches"],
     )  # fmt: skip
+    alone_rows = rows[rows["design"].eq("alone")]
+    rows = rows[~rows["design"].eq("alone")]
     matrices = []
     for penalty in penalties:
         if penalty is None:
@@ -291,9 +356,11 @@ def sweep_sla(
             net = penalty * (runs["supplier_breaches"] - runs["distributor_breaches"]) / periods
             runs["supplier"] -= net
             runs["distributor"] += net
-        runs = runs.drop(columns="design").reset_index(drop=True)
-        matrices.append(PayoffMatrix(scenario.name, key, periods, replications, seed,
-                                     base.customers, penalty, runs))  # fmt: skip
+        runs = pd.concat([runs, alone_rows]).drop(columns="design").reset_index(drop=True)
+        matrices.append(PayoffMatrix(
+            scenario.name, key, periods, replications, seed, base.customers, penalty, runs,
+            spec.outside_options,
+        ))  # fmt: skip
     return matrices
 
 

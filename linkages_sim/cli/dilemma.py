@@ -121,6 +121,18 @@ def _print_matrix(m) -> None:
     gaps.caption = "mean ± half-width of its 95% interval"
     console.print(sides)
     console.print(gaps)
+    surplus = Table(Column("profile", no_wrap=True),
+                    *(Column(party, justify="right", no_wrap=True) for party in PARTIES),
+                    title="Surplus: profit less profit without the contract, less the "
+                    "outside option")  # fmt: skip
+    gains = record["surplus_over_outside_option"]
+    for profile in ("CC", "CD", "DC", "DD"):
+        surplus.add_row(profile, *(pm(gains[party][profile]) for party in PARTIES))
+    options = record["outside_options"]
+    surplus.caption = (f"outside options per period: supplier {options['supplier']:,.0f}, "
+                       f"distributor {options['distributor']:,.0f}; win-win under CC "
+                       f"(both surpluses > 0 at 95%): {'yes' if record['win_win'] else 'no'}")
+    console.print(surplus)
     game = record["game_class"]["game"].replace("_", " ")
     critical = record["critical_continuation"]
     line = f"game: [bold]{game}[/]"

@@ -30,10 +30,12 @@ def matrix_figure(m: PayoffMatrix, path: Path) -> Path:
     """The payoff matrix figure: the 2x2 game and each side's T, R, P, S.
 
     Left: the 2x2 matrix (supplier's action by row, distributor's by column) with both profits
-    per cell. Right: each side's T, R, P, S with confidence intervals.
+    per cell and both surpluses over the run without the contract plus the outside options.
+    Right: each side's T, R, P, S with confidence intervals.
     """
     fig, (left, *bars) = subplots(1, 3, figsize=(17, 5.8), width_ratios=[1.2, 1, 1])
     summary = m.summary().set_index(["profile", "party"])
+    surplus = {party: m.surplus(party) for party in PARTIES}
     left.set_xlim(0, 2)
     left.set_ylim(0, 2)
     left.invert_yaxis()
@@ -43,18 +45,25 @@ def matrix_figure(m: PayoffMatrix, path: Path) -> Path:
             cell = summary.loc[profile]
             colour = {"CC": "#cfe8cf", "DD": "#f4c7c3"}.get(profile, "#fbe8b5")
             left.add_patch(Rectangle((j, i), 1, 1, color=colour, ec="white", lw=3))
-            left.text(j + 0.5, i + 0.38, f"supplier {_money(cell.loc['supplier', 'mean'])}",
+            left.text(j + 0.5, i + 0.28, f"supplier {_money(cell.loc['supplier', 'mean'])}",
                       ha="center", va="center", fontsize=12, color="#1f4e79")  # fmt: skip
-            left.text(j + 0.5, i + 0.62, f"distributor {_money(cell.loc['distributor', 'mean'])}",
+            left.text(j + 0.5, i + 0.50, f"distributor {_money(cell.loc['distributor', 'mean'])}",
                       ha="center", va="center", fontsize=12, color="#7f3f00")  # fmt: skip
+            gain = [surplus[party][profile]["mean"] for party in PARTIES]
+            left.text(j + 0.5, i + 0.76, f"surplus {gain[0]:+,.0f} / {gain[1]:+,.0f}",
+                      ha="center", va="center", fontsize=9.5, color="#333333")  # fmt: skip
     left.set_xticks([0.5, 1.5], ["distributor cooperates", "distributor defects"])
     left.set_yticks([0.5, 1.5], ["supplier\ncooperates", "supplier\ndefects"])
     left.tick_params(length=0)
     for spine in left.spines.values():
         spine.set_visible(False)
     classes = m.game_class()
+    win = "yes" if m.win_win else "no"
     left.set_title(f"{m.contract}: profit per period over {m.periods} periods\n"
-                   f"game: {classes['game'].replace('_', ' ')}", fontsize=12)  # fmt: skip
+                   f"game: {classes['game'].replace('_', ' ')}; win-win under CC: {win}",
+                   fontsize=12)  # fmt: skip
+    left.set_xlabel("surplus: supplier / distributor, profit over their profit without the "
+                    "contract plus outside option", fontsize=9)  # fmt: skip
 
     for ax, party, colour in zip(bars, PARTIES, ("#1f4e79", "#7f3f00"), strict=True):
         means, lows, highs = [], [], []

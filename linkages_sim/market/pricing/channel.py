@@ -106,6 +106,11 @@ def supplier_margin(
     return float(np.sum((per_unit * units)[mine]))
 
 
+SHORT = -1e300
+"""The leader's margin at a price some distributor would refuse: below any real margin, and
+finite, so that the search's arithmetic stays defined."""
+
+
 def replies(
     demand: Demand, prices: np.ndarray, terms: ChannelTerms, distributors: list[int],
     passes: int = 2,
@@ -159,7 +164,7 @@ def stackelberg_wholesale(
         reply = replies(demand, prices, candidate, distributors)
         short = candidate.distributor_margin(demand, reply)[mine] < outside[mine] - 1e-9
         margin = supplier_margin(demand, reply, candidate, supplier)
-        return (-np.inf if short.any() else margin), candidate, reply
+        return (SHORT if short.any() else margin), candidate, reply
 
     if ceiling <= cost:
         return cost, *outcome(cost)[1:]
@@ -167,7 +172,7 @@ def stackelberg_wholesale(
     candidates = cost + np.concatenate([[0.0], margins_grid])
     margins = [outcome(float(w))[0] for w in candidates]
     k = int(np.argmax(margins))
-    if not np.isfinite(margins[k]):  # no price lets every distributor participate: the lowest
+    if margins[k] == SHORT:  # no price lets every distributor participate: the lowest
         return cost, *outcome(cost)[1:]
     lo, hi = candidates[max(k - 1, 0)], candidates[min(k + 1, grid - 1)]
     found = minimize_scalar(lambda w: -outcome(float(w))[0], bounds=(float(lo), float(hi)),
