@@ -31,6 +31,7 @@ network effects", Handbook of Industrial Organization 3, §2). See docs/model.md
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -134,6 +135,13 @@ class LogitDemand:
         return cls(base, beta, outside, shoppers, np.asarray(served, float),
                    np.asarray(offer_contract, np.int64), n_contracts, reference_price)  # fmt: skip
 
+    @cached_property
+    def by_contract(self) -> np.ndarray:
+        """(K, M) indicator: 1 where offer j is priced by contract g."""
+        out = np.zeros((self.n_contracts, self.contract.size))
+        out[self.contract, np.arange(self.contract.size)] = 1.0
+        return out
+
     def probabilities(self, prices: np.ndarray) -> np.ndarray:
         """P[i, j]: customer i's probability of choosing offer j at contract prices `prices`."""
         factor = (prices[self.contract][None, :] / self.reference_price) ** -self.beta[:, None]
@@ -161,8 +169,7 @@ class LogitDemand:
         mine = owned[self.contract]
         margin = (keep * prices - pay)[self.contract] * self.served * mine
         profit_per_customer = p @ margin  # Pi_i
-        by_contract = np.zeros((self.n_contracts, p.shape[1]))
-        by_contract[self.contract, np.arange(p.shape[1])] = 1.0
+        by_contract = self.by_contract
         share = p @ by_contract.T  # S_ig, (n, K)
         sold = p * self.served[None, :] @ by_contract.T  # sum_{j in g} P_ij f_j, (n, K)
         units = self.shoppers @ sold
@@ -178,8 +185,7 @@ class LogitDemand:
         Research 42(2): mean -2.62 over 1,851 estimates).
         """
         p = self.probabilities(prices)
-        by_contract = np.zeros((self.n_contracts, p.shape[1]))
-        by_contract[self.contract, np.arange(p.shape[1])] = 1.0
+        by_contract = self.by_contract
         share = p @ by_contract.T
         sold = p * self.served[None, :] @ by_contract.T
         units = self.shoppers @ sold
