@@ -107,9 +107,8 @@ class Evaluation:
         zero: unclear); `best_option` ("yes", "tied" or "no") asks whether its channel-profit
         uplift beats the best alternative (the other intervention with the largest mean
         channel uplift, or doing nothing if none is positive), judged by the paired interval
-        of the difference (`margin`, `margin_low`, `margin_high`). `worth_it` is the older
-        point-estimate rule: a positive channel uplift at least as large as the best
-        alternative's. With one replication there is no interval and the means decide.
+        of the difference (`margin`, `margin_low`, `margin_high`). With one replication there
+        is no interval and the means decide.
         """
         t = self.table().set_index(["intervention", "measure"])
         ids = [iv.id for iv in self.scenario.interventions]
@@ -139,7 +138,6 @@ class Evaluation:
                 "best_option": _sign(*margin, ("yes", "no", "tied")),
                 "best_alternative": alternative, "margin": margin[0], "margin_low": margin[1],
                 "margin_high": margin[2],
-                "worth_it": bool(channel[iv.id] > 0 and channel[iv.id] >= best_other),
             })  # fmt: skip
             rows[-1]["verdict"] = verdict(rows[-1])
         return pd.DataFrame(rows)

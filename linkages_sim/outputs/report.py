@@ -366,12 +366,12 @@ def evaluation_markdown(evaluation, figure: str) -> str:
         "",
         table(
             ["intervention", "what", "cost", "owner profit uplift", "return on cost",
-             "channel profit uplift", "opportunity cost", "worth it"],
+             "channel profit uplift", "opportunity cost", "pays its cost", "best option"],
             [[r.intervention, described[r.intervention], cost(r.cost),
               uplift(r.intervention, "owner_profit", money),
               "n/a" if missing(r.return_on_cost) else f"{r.return_on_cost:.2f}x",
               uplift(r.intervention, "channel_profit", money), money(r.opportunity_cost),
-              "yes" if r.worth_it else "no"] for r in summary.itertuples()],
+              r.pays_its_cost, r.best_option] for r in summary.itertuples()],
         ),
         "",
         table(
@@ -387,8 +387,11 @@ def evaluation_markdown(evaluation, figure: str) -> str:
         "",
         "Owner: the distributor that decides and pays. Return on cost: its profit uplift (costs "
         "included) per unit of cost. Opportunity cost: the channel-profit uplift of the best "
-        "alternative among these interventions. Worth it: a positive channel uplift at least as "
-        "large as the best alternative's.",
+        "alternative among these interventions. Pays its cost: the owner's profit uplift, costs "
+        "included, is above zero at 95% (yes), below (no), or its interval contains zero "
+        "(unclear). Best option: its channel-profit uplift beats the best alternative (or doing "
+        "nothing) by a paired 95% interval above zero (yes), below (no), or containing it "
+        "(tied).",
         "",
     ]  # fmt: skip
     return "\n".join(parts)
