@@ -36,7 +36,7 @@ from linkages_sim.files import atomic_write_text
 
 EXPERIMENTS = (
     "ipd_tournament", "market_dilemma", "retention_vs_acquisition", "silent_churn", "price_war",
-    "location_layout", "service_standards", "calibration", "channel_economics",
+    "location_layout", "service_standards", "calibration", "channel_economics", "noisy_sla",
 )  # fmt: skip
 """Every experiment folder (each `experiments/NAME/` with experiment.py and README.md)."""
 
@@ -48,6 +48,7 @@ QUICK = {  # small sizes for --quick: every option the experiment takes, made ch
 }
 QUICK["retention_vs_acquisition"] = {"customers": 2_000, "seeds": 2}  # an interval needs two
 QUICK["channel_economics"] = {"customers": 2_000, "seeds": 2, "linear_seeds": 3}
+QUICK["noisy_sla"] = {"customers": 2_000, "replications": 2}
 QUICK_MARKET = {"customers": 2_000, "seeds": 1}
 """Every other market experiment at --quick."""
 
