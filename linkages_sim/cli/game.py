@@ -24,7 +24,10 @@ from linkages_sim.cli.common import (
 
 Turns = Annotated[
     int | None,
-    typer.Option(help="Turns per match (default 200); with --prob-end, a cap on the length."),
+    typer.Option(
+        help="Turns per match (default 200); with --prob-end, a cap on the random length "
+        "(default: no cap; matches it cuts are counted)."
+    ),
 ]
 ProbEnd = Annotated[
     float | None,
@@ -39,20 +42,13 @@ Payoffs = Annotated[str, typer.Option(help="T,R,P,S with T > R > P > S.")]
 ALL = "all"
 
 
-def _turns(turns: int | None, prob_end: float | None) -> int | None:
-    """200 turns unless a probabilistic end is asked for (then no cap unless given)."""
-    from linkages_sim.game.match import DEFAULT_TURNS
-
-    return DEFAULT_TURNS if turns is None and prob_end is None else turns
-
-
 def _tournament(strategies: str, turns, repetitions, prob_end, noise, seed, payoffs,
                 self_play: bool = True, workers: int | None = None):  # fmt: skip
     """The tournament a command asks for ('all' = every library strategy)."""
     from linkages_sim.game import Game, Tournament
 
     return Tournament(
-        _strategy_list(strategies), turns=_turns(turns, prob_end), repetitions=repetitions,
+        _strategy_list(strategies), turns=turns, repetitions=repetitions,
         prob_end=prob_end, noise=noise, game=Game.parse(payoffs), seed=seed,
         self_play=self_play, workers=workers,
     )  # fmt: skip
@@ -82,7 +78,7 @@ def match(
         result = Match(
             a,
             b,
-            turns=_turns(turns, prob_end),
+            turns=turns,
             prob_end=prob_end,
             noise=noise,
             game=Game.parse(payoffs),
@@ -100,8 +96,8 @@ def match(
             shown = moves if len(moves) <= room else moves[: room - 3] + "..."
             console.print(f"{label:>{width}}  {shown}  {scores[label]}", highlight=False)
         console.print(
-            f"{result.turns} turns, noise {noise:g}, seed {result.seed}; winner: "
-            f"{result.winner or 'tie'}",
+            f"{result.turns} turns{_match_length_note(result)}, noise {noise:g}, seed "
+            f"{result.seed}; winner: {result.winner or 'tie'}",
             highlight=False,
         )
 
@@ -147,15 +143,45 @@ def tournament(
             lambda path: tournament_figure(result, path))  # fmt: skip
 
 
+def _match_length_note(result) -> str:
+    """How a random length came about: drawn with no cap, or cut by the user's cap."""
+    if result.prob_end is None:
+        return ""
+    if result.cap is None:
+        return f" (random, prob_end {result.prob_end:g}, no cap)"
+    if result.cut:
+        return f" (random, prob_end {result.prob_end:g}: drawn {result.drawn}, cut at the cap)"
+    return f" (random, prob_end {result.prob_end:g}, within the cap of {result.cap})"
+
+
+def _tournament_length(result) -> str:
+    """The length rule and what it gave: fixed turns, or the mean and the matches cut."""
+    t = result.tournament
+    if t.prob_end is None:
+        return f"{t.turns} turns"
+    if t.turn_cap is None:
+        return f"prob_end {t.prob_end:g} (mean {result.mean_turns:.1f} turns, no cap)"
+    return (
+        f"prob_end {t.prob_end:g} capped at {t.turn_cap} turns (mean {result.mean_turns:.1f}; "
+        f"cut {result.matches_cut} of {result.match_count} matches)"
+    )
+
+
+def _generosity_note(players) -> str:
+    """The forgiveness of each gtft as it plays these payoffs, so a facilitator sees it."""
+    from linkages_sim.game.strategies import GenerousTitForTat
+
+    notes = [f"{p.label} forgives with p = {p.strategy.p:.3g}"
+             + ("" if p.strategy.explicit else " (Nowak & Sigmund, from the payoffs)")
+             for p in players if isinstance(p.strategy, GenerousTitForTat)]  # fmt: skip
+    return "; ".join(notes)
+
+
 def _print_ranking(result) -> None:
     from rich.table import Table
 
     t = result.tournament
-    length = (
-        f"{t.turns} turns"
-        if t.prob_end is None
-        else (f"prob_end {t.prob_end:g} (mean {result.matches['turns'].mean():.1f} turns)")
-    )
+    length = _tournament_length(result)
     table = Table(
         title=f"Round robin: {length}, {t.repetitions} repetitions, noise {t.noise:g}, "
         f"seed {t.seed}"
@@ -179,6 +205,8 @@ def _print_ranking(result) -> None:
         "score/turn: mean over repetitions of the mean per-turn score over "
         f"{'all matches incl. self-play' if t.self_play else 'matches with others'}"
     )
+    if note := _generosity_note(t.players):
+        table.caption += f"; {note}"
     console.print(table)
 
 
@@ -231,6 +259,9 @@ def evolve(
         "mutation": mutation,
         "turns": t.turns,
         "prob_end": t.prob_end,
+        "turn_cap": t.turn_cap,
+        "mean_turns": payoff_table.mean_turns,
+        "matches_cut_by_cap": payoff_table.matches_cut,
         "repetitions": t.repetitions,
         "noise": t.noise,
         "seed": t.seed,
@@ -245,7 +276,9 @@ def evolve(
     from linkages_sim.plots.game_figures import evolution_figure
 
     length = f"{t.turns} turns" if t.prob_end is None else (
-        f"prob_end {t.prob_end:g} (w = {1 - t.prob_end:g})")  # fmt: skip
+        f"prob_end {t.prob_end:g} (w = {1 - t.prob_end:g})"
+        + ("" if t.turn_cap is None else (f", capped at {t.turn_cap}: "
+                                          f"{payoff_table.matches_cut} matches cut")))  # fmt: skip
     kind = f"Moran process, population {record['population']}" if method == "moran" else (
         "Replicator dynamics")  # fmt: skip
     title = f"{kind}: {length}, noise {noise:g}, seed {t.seed}"

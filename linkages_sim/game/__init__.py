@@ -4,7 +4,8 @@
 and `moran` evolve a population from the tournament's payoffs. Semantics follow the IPD
 literature and Axelrod-Python: simultaneous moves, execution noise flips the intended move and
 both players see the flipped one, a probabilistic match ends after each turn with probability
-`prob_end` (so it lasts at least one turn).
+`prob_end` (so it lasts at least one turn, with no cap unless `turns` is given too), and
+generous tit-for-tat forgives at Nowak & Sigmund's rate for the match's payoffs.
 """
 
 from linkages_sim.game.evolution import moran, replicator

@@ -3,8 +3,18 @@
 Moves are simultaneous. With ``noise`` each intended move is flipped independently with that
 probability and both players see (and are scored on) the flipped move, as in Axelrod-Python.
 With ``prob_end`` the match ends after each turn with that probability, so its length is
-geometric with mean 1 / prob_end and the shadow of the future is w = 1 - prob_end; ``turns``
-then caps the length (None: no cap).
+geometric with mean 1 / prob_end and the shadow of the future is w = 1 - prob_end.
+
+The length rule is Axelrod-Python's (``axelrod/match.py``): neither ``turns`` nor ``prob_end``
+gives `DEFAULT_TURNS` fixed turns; ``prob_end`` alone gives a geometric length with no cap;
+both give a geometric length capped at ``turns``, the user's cap, and the result says whether
+it cut the match (`MatchResult.cut`). A cap that binds changes the game: with prob_end 0.002
+and a cap of 200 turns the mean length is (1 - 0.998^200) / 0.002 = 165 instead of 500 and
+0.998^200 = 67% of matches are cut, so there is no default cap on a random length.
+
+The payoff table reaches the strategies too: each player is seated with
+`Strategy.for_payoffs`, so generous tit-for-tat forgives at Nowak & Sigmund's rate for this
+game.
 
 Every random draw comes from a stream keyed by the seed and the match's key, split by purpose
 (length, noise, each player's own draws): the same seed replays the same match wherever and in
@@ -26,6 +36,37 @@ from linkages_sim.game.strategies import C, D, Strategy
 from linkages_sim.rng import Purpose, Streams, fresh_seed
 
 DEFAULT_TURNS = 200
+"""The length of a match given neither ``turns`` nor ``prob_end`` (Axelrod-Python's default)."""
+
+
+def resolve_turns(turns: int | None, prob_end: float | None) -> int | None:
+    """The turn count (or cap) a match plays with: Axelrod-Python's rule.
+
+    `DEFAULT_TURNS` when neither is given; otherwise ``turns`` as given, so a random length
+    (``prob_end``) without ``turns`` has no cap.
+    """
+    return DEFAULT_TURNS if turns is None and prob_end is None else turns
+
+
+def expected_length(turns: int | None, prob_end: float | None) -> float:
+    """The expected number of turns of a match: ``turns``, 1 / prob_end, or E[min(L, turns)].
+
+    For a geometric L with P(L > k) = (1 - p)^k, E[min(L, n)] = sum_{k<n} (1 - p)^k
+    = (1 - (1 - p)^n) / p.
+    """
+    turns = resolve_turns(turns, prob_end)
+    if prob_end is None:
+        return float(turns)
+    if turns is None:
+        return 1.0 / prob_end
+    return (1.0 - (1.0 - prob_end) ** turns) / prob_end
+
+
+def cut_probability(turns: int | None, prob_end: float | None) -> float:
+    """The probability that a cap of ``turns`` cuts a random-length match: (1 - p)^turns."""
+    if prob_end is None or turns is None:
+        return 0.0
+    return (1.0 - prob_end) ** turns
 
 
 def check_match_settings(turns: int | None, prob_end: float | None, noise: float) -> None:
@@ -63,6 +104,15 @@ class MatchResult:
     seed: int
     flips: int = 0
     """How many moves noise flipped (both players together)."""
+    cap: int | None = None
+    """The turn cap on a random length (``turns`` given with ``prob_end``); None: no cap."""
+    drawn: int | None = None
+    """The geometric length drawn before the cap (random lengths only)."""
+
+    @property
+    def cut(self) -> bool:
+        """Whether the cap ended the match before its drawn length."""
+        return self.cap is not None and self.drawn is not None and self.drawn > self.cap
 
     @property
     def turns(self) -> int:
@@ -141,6 +191,9 @@ class MatchResult:
             "cooperation_a": self.cooperation[0],
             "cooperation_b": self.cooperation[1],
             "noise_flips": self.flips,
+            "turn_cap": self.cap,
+            "drawn_turns": self.drawn,
+            "cut_by_cap": self.cut,
         }
 
 
@@ -148,13 +201,17 @@ class MatchResult:
 class Match:
     """Two strategies, a length rule, noise, payoffs and a seed; `play()` returns the result.
 
+    ``turns`` None: `DEFAULT_TURNS` (200) fixed turns, or with ``prob_end`` a geometric length
+    with no cap; ``turns`` and ``prob_end`` together: the geometric length capped at ``turns``
+    (the result's `MatchResult.cut` says whether the cap bound).
+
     >>> Match("tft", "all-d", turns=200).play().scores
     (199.0, 204.0)
     """
 
     a: Player | Strategy | str
     b: Player | Strategy | str
-    turns: int | None = DEFAULT_TURNS
+    turns: int | None = None
     prob_end: float | None = None
     noise: float = 0.0
     game: Game = field(default_factory=Game)
@@ -163,17 +220,28 @@ class Match:
     """Extra spawn-key integers, so that the matches of a tournament get distinct streams."""
 
     def __post_init__(self) -> None:
-        """Check the settings, turn specs into players, and draw a seed when none is given."""
+        """Resolve the length rule, check it, seat the players for the payoffs, draw a seed."""
+        self.turns = resolve_turns(self.turns, self.prob_end)
         check_match_settings(self.turns, self.prob_end, self.noise)
-        self.a, self.b = as_player(self.a), as_player(self.b)
+        payoffs = self.game.values
+        self.a = as_player(self.a).for_payoffs(payoffs)
+        self.b = as_player(self.b).for_payoffs(payoffs)
         if self.seed is None:
             self.seed = fresh_seed()
 
-    def length(self) -> int:
-        """The number of turns: `turns`, or a geometric draw with `prob_end` capped at `turns`."""
+    def drawn_length(self) -> int | None:
+        """The geometric length drawn with `prob_end`, before any cap; None for fixed turns."""
         if self.prob_end is None:
+            return None
+        return int(self._rng(Purpose.MATCH_LENGTH).geometric(self.prob_end))
+
+    def length(self) -> int:
+        """The number of turns: `turns`, or the geometric draw, capped at `turns` if given."""
+        return self._capped(self.drawn_length())
+
+    def _capped(self, drawn: int | None) -> int:
+        if drawn is None:
             return int(self.turns)
-        drawn = int(self._rng(Purpose.MATCH_LENGTH).geometric(self.prob_end))
         return drawn if self.turns is None else min(drawn, int(self.turns))
 
     def _rng(self, purpose: Purpose) -> np.random.Generator:
@@ -184,7 +252,8 @@ class Match:
 
         Noise flips moves as they are played, and both histories record the flipped moves.
         """
-        n = self.length()
+        drawn = self.drawn_length()
+        n = self._capped(drawn)
         sa, sb = self.a.strategy, self.b.strategy
         ra, rb = self._rng(Purpose.PLAYER_A), self._rng(Purpose.PLAYER_B)
         flips = (
@@ -214,4 +283,6 @@ class Match:
             prob_end=self.prob_end,
             seed=int(self.seed),
             flips=int(flips.sum()),
+            cap=None if self.prob_end is None or self.turns is None else int(self.turns),
+            drawn=drawn,
         )

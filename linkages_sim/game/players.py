@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from linkages_sim.game.strategies import (
     STRATEGIES,
+    Payoffs,
     Strategy,
     make_strategy,
     unknown_strategy_message,
@@ -28,6 +29,15 @@ class Player:
     def stochastic(self) -> bool:
         """Whether the strategy draws random numbers (its classifier's `stochastic`)."""
         return bool(self.strategy.classifier.get("stochastic"))
+
+    def for_payoffs(self, payoffs: Payoffs) -> Player:
+        """The same label with its strategy tuned to these (T, R, P, S) payoffs.
+
+        What a match seats: `gtft` without an explicit `p` takes Nowak & Sigmund's generosity
+        for the match's payoffs (`Strategy.for_payoffs`); every other strategy is unchanged.
+        """
+        strategy = self.strategy.for_payoffs(payoffs)
+        return self if strategy is self.strategy else Player(self.label, strategy)
 
 
 def parse_player(spec: str) -> Player:

@@ -80,7 +80,8 @@ class PlaySession:
             self.seed = fresh_seed()
         self.hidden = self.opponent == "hidden"
         spec = pick_hidden_opponent(self.seed) if self.hidden else self.opponent
-        self.player: Player = parse_player(spec)
+        # seated for the payoffs, as a Match seats it (gtft's generosity follows them)
+        self.player: Player = parse_player(spec).for_payoffs(self.game.values)
         streams = Streams(self.seed)
         self._rng = streams.generator(Purpose.PLAYER_B)
         self._flips = (

@@ -56,6 +56,16 @@ class Strategy:
             return self.first_move(rng)
         return self.move(own, opponent, rng)
 
+    def for_payoffs(self, payoffs: Payoffs) -> Strategy:
+        """The strategy as it plays a stage game with these (T, R, P, S) payoffs.
+
+        A match calls it with its own payoff table before the first move, as Axelrod-Python
+        passes the game to a player's match attributes. Most strategies ignore payoffs and
+        return themselves; one whose default depends on them (`gtft`) returns a copy tuned to
+        them.
+        """
+        return self
+
     def __repr__(self) -> str:
         """Constructor-style representation, e.g. ``TitForTat()``."""
         return f"{type(self).__name__}()"
@@ -156,25 +166,43 @@ class TitForTwoTats(Strategy):
 class GenerousTitForTat(Strategy):
     """Nowak & Sigmund (1992): TFT that forgives a defection with a fixed probability.
 
-    The probability is ``min(1 - (T - R) / (R - S), (R - P) / (T - P))`` (1/3 for Axelrod's
-    payoffs).
+    By default the probability is the one Nowak & Sigmund ("Tit for tat in heterogeneous
+    populations", Nature 355: 250-253) found optimal for the game's payoffs,
+    ``min(1 - (T - R) / (R - S), (R - P) / (T - P))``: the most generous a tit-for-tat can be
+    while all-d still cannot invade it. It follows the payoffs of the match that plays it
+    (`for_payoffs`), as Axelrod-Python's ``GTFT`` reads them from its match's game: 1/3 for
+    Axelrod's (5, 3, 1, 0), 2/3 for (4, 3, 1, 0). Outside a match (a contract party in the
+    market, which has no stage payoff table) it uses Axelrod's payoffs. An explicit ``p``
+    overrides the formula for every game.
     """
 
     name = "gtft"
-    description = "Generous tit-for-tat: like tft, but forgives a defection with probability p."
+    description = (
+        "Generous tit-for-tat: like tft, but forgives a defection with probability p "
+        "(default from the payoffs: min(1-(T-R)/(R-S), (R-P)/(T-P)), 1/3 for 5,3,1,0)."
+    )
     classifier: ClassVar[dict[str, object]] = {"memory_depth": 1, "stochastic": True}
 
     def __init__(self, p: float | None = None, payoffs: Payoffs = AXELROD_PAYOFFS) -> None:
         """Set the forgiveness probability `p`: by default the Nowak & Sigmund value for `payoffs`.
 
-        That value is floored at 0; a `p` outside [0, 1] is an error.
+        That value is floored at 0 (the formula is negative when T - R > R - S); a `p` outside
+        [0, 1] is an error.
         """
+        self.explicit = p is not None
+        self.payoffs: Payoffs = tuple(float(v) for v in payoffs)  # type: ignore[assignment]
         if p is None:
-            t, r, pun, s = payoffs
-            p = max(0.0, min(1.0 - (t - r) / (r - s), (r - pun) / (t - pun)))
+            p = nowak_sigmund_generosity(self.payoffs)
         if not 0.0 <= p <= 1.0:
             raise ValueError(f"gtft forgiveness probability must be in [0, 1], got {p}")
         self.p = float(p)
+
+    def for_payoffs(self, payoffs: Payoffs) -> Strategy:
+        """Itself when `p` was given or the payoffs are its own; else a copy tuned to them."""
+        payoffs = tuple(float(v) for v in payoffs)  # type: ignore[assignment]
+        if self.explicit or payoffs == self.payoffs:
+            return self
+        return GenerousTitForTat(payoffs=payoffs)
 
     def move(self, own: History, opponent: History, rng: np.random.Generator) -> str:
         """Cooperate after C; after D, forgive (cooperate) with probability `p`."""
@@ -185,6 +213,17 @@ class GenerousTitForTat(Strategy):
     def __repr__(self) -> str:
         """Representation with the forgiveness probability."""
         return f"GenerousTitForTat(p={self.p:.4g})"
+
+
+def nowak_sigmund_generosity(payoffs: Payoffs) -> float:
+    """Generous tit-for-tat's optimal forgiveness for (T, R, P, S), floored at 0.
+
+    Nowak & Sigmund (1992), Nature 355: 250-253: ``min(1 - (T - R) / (R - S),
+    (R - P) / (T - P))``. The second term keeps all-d from invading; the first keeps the
+    generosity below the level at which an alternating exploiter would gain.
+    """
+    t, r, pun, s = payoffs
+    return max(0.0, min(1.0 - (t - r) / (r - s), (r - pun) / (t - pun)))
 
 
 class Alternator(Strategy):

@@ -8,6 +8,10 @@ that over repetitions. Axelrod-Python plays the self-interaction but leaves it o
 
 Each match draws from streams keyed by (seed, repetition, player, opponent), so a tournament is
 the same for any number of worker processes and any order of play.
+
+Match lengths follow `Match`'s rule (Axelrod-Python's): 200 fixed turns by default; with
+``prob_end`` a geometric length with no cap unless ``turns`` is given too, in which case the
+result counts the matches the cap cut (`TournamentResult.matches_cut`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,14 @@ from multiprocessing import get_context
 import numpy as np
 import pandas as pd
 
-from linkages_sim.game.match import DEFAULT_TURNS, Match, as_player, check_match_settings
+from linkages_sim.game.match import (
+    Match,
+    as_player,
+    check_match_settings,
+    cut_probability,
+    expected_length,
+    resolve_turns,
+)
 from linkages_sim.game.players import Player, parse_players
 from linkages_sim.game.stage import Game
 from linkages_sim.game.strategies import Strategy
@@ -40,6 +51,7 @@ MATCH_COLUMNS = (
     "opponent_score",
     "cooperation",
     "win",
+    "cut",
 )
 
 
@@ -74,9 +86,9 @@ def _play_pair(job: _PairJob) -> list[tuple]:
             key=(rep, job.i, job.j),
         ).play()
         (sa, sb), (ca, cb), n = m.scores, m.cooperation, m.turns
-        rows.append((rep, job.i, job.j, n, sa, sb, ca, sa > sb))
+        rows.append((rep, job.i, job.j, n, sa, sb, ca, sa > sb, m.cut))
         if job.i != job.j:
-            rows.append((rep, job.j, job.i, n, sb, sa, cb, sb > sa))
+            rows.append((rep, job.j, job.i, n, sb, sa, cb, sb > sa, m.cut))
     return rows
 
 
@@ -84,12 +96,13 @@ def _play_pair(job: _PairJob) -> list[tuple]:
 class Tournament:
     """A round robin: players, match settings, repetitions and a seed.
 
-    ``workers`` is the number of processes: None picks 1 for small tournaments and every core
-    for big ones; results never depend on it.
+    ``turns`` None: 200 fixed turns, or with ``prob_end`` a geometric length with no cap (as
+    `Match`). ``workers`` is the number of processes: None picks 1 for small tournaments and
+    every core for big ones; results never depend on it.
     """
 
     players: Sequence[Player | Strategy | str] | str
-    turns: int | None = DEFAULT_TURNS
+    turns: int | None = None
     repetitions: int = 10
     prob_end: float | None = None
     noise: float = 0.0
@@ -99,14 +112,19 @@ class Tournament:
     workers: int | None = None
 
     def __post_init__(self) -> None:
-        """Check the settings, turn specs into uniquely labelled players, draw a missing seed."""
+        """Check the settings, turn specs into uniquely labelled players, draw a missing seed.
+
+        Each player is seated for the tournament's payoffs (`Player.for_payoffs`), so the
+        players listed are the strategies as they play (gtft's generosity for this game).
+        """
+        self.turns = resolve_turns(self.turns, self.prob_end)
         check_match_settings(self.turns, self.prob_end, self.noise)
         if self.repetitions < 1:
             raise ValueError(f"repetitions must be >= 1, got {self.repetitions}")
         if self.workers is not None and self.workers < 1:
             raise ValueError(f"workers must be >= 1, got {self.workers}")
         raw = parse_players(self.players) if isinstance(self.players, str) else self.players
-        self.players = [as_player(p) for p in raw]
+        self.players = [as_player(p).for_payoffs(self.game.values) for p in raw]
         labels = [p.label for p in self.players]
         if len(set(labels)) != len(labels):
             raise ValueError(f"player labels must be unique, got {labels}")
@@ -137,10 +155,17 @@ class Tournament:
 
     def expected_turns(self) -> float:
         """The expected number of turns over every pairing and repetition (sets the workers)."""
-        per_match = (
-            self.turns if self.prob_end is None else min(1 / self.prob_end, self.turns or np.inf)
-        )
-        return len(self.jobs()) * self.repetitions * per_match
+        return len(self.jobs()) * self.repetitions * expected_length(self.turns, self.prob_end)
+
+    @property
+    def turn_cap(self) -> int | None:
+        """The cap on a random length: ``turns`` when given with ``prob_end``; else None."""
+        return None if self.prob_end is None else self.turns
+
+    @property
+    def cut_probability(self) -> float:
+        """The probability that the cap cuts any one match, (1 - prob_end)^turns (0: no cap)."""
+        return cut_probability(self.turn_cap, self.prob_end)
 
     def worker_count(self) -> int:
         """`workers` if given; else 1 below `PARALLEL_FROM_TURNS` expected turns, else one per core.
@@ -190,6 +215,27 @@ class TournamentResult:
         self.matches = m
         """One row per match and point of view: repetition, player, opponent, turns, score,
         opponent_score, cooperation, win, score_per_turn. A self-play match is one row."""
+
+    @property
+    def played(self) -> pd.DataFrame:
+        """One row per match played: a match between two players is two rows of `matches`."""
+        m = self.matches
+        return m[m["player"].cat.codes <= m["opponent"].cat.codes]
+
+    @property
+    def match_count(self) -> int:
+        """The number of matches played."""
+        return len(self.played)
+
+    @property
+    def mean_turns(self) -> float:
+        """The mean length of the matches played."""
+        return float(self.played["turns"].mean())
+
+    @property
+    def matches_cut(self) -> int:
+        """How many matches the turn cap ended before their drawn length (0 without a cap)."""
+        return int(self.played["cut"].sum())
 
     @property
     def normalised_scores(self) -> pd.DataFrame:
@@ -274,7 +320,11 @@ class TournamentResult:
             "seed": t.seed,
             "self_play": t.self_play,
             "payoffs": t.game.as_dict(),
-            "mean_turns": float(self.matches["turns"].mean()),
+            "mean_turns": self.mean_turns,
+            "turn_cap": t.turn_cap,
+            "matches": self.match_count,
+            "matches_cut_by_cap": self.matches_cut,
+            "strategy_settings": {p.label: repr(p.strategy) for p in t.players},
             "mean_score_per_turn": {
                 s: float(summary.loc[s, "mean_score_per_turn"]) for s in self.labels
             },

@@ -85,8 +85,8 @@ class ClassicSettings:
         return self.continuation is not None
 
     def bot_player(self) -> Player:
-        """The bot strategy that plays empty seats and timed-out moves."""
-        return parse_player(self.bot)
+        """The bot strategy that plays empty seats and timed-out moves, seated for the payoffs."""
+        return parse_player(self.bot).for_payoffs(self.game.values)
 
     def as_dict(self) -> dict:
         """The settings as a JSON record (the log's and the pages' form)."""

@@ -5,6 +5,12 @@ import numpy as np
 import pytest
 
 from linkages_sim.game import Game, Match, classify, critical_continuation
+from linkages_sim.game.match import (
+    DEFAULT_TURNS,
+    check_match_settings,
+    cut_probability,
+    expected_length,
+)
 from linkages_sim.game.strategies import C, D, make_strategy
 
 
@@ -85,7 +91,6 @@ def test_critical_continuation_is_where_grim_cooperation_pays():
         ({"noise": 1.5}, r"noise must be in \[0, 1\]"),
         ({"noise": -0.1}, r"noise must be in \[0, 1\]"),
         ({"turns": None, "prob_end": 0.0}, r"prob_end must be in \(0, 1\]"),
-        ({"turns": None}, "give a number of turns"),
     ],
 )
 def test_bad_match_settings_are_named(settings, message):
@@ -110,6 +115,77 @@ def test_random_length_is_geometric():
     assert abs((lengths == 1).mean() - p) < 4 * np.sqrt(p * (1 - p) / n)
     capped = [Match("tft", "tft", turns=5, prob_end=p, seed=s).play().turns for s in range(200)]
     assert max(capped) == 5
+
+
+def test_settings_with_neither_length_rule_are_named():
+    with pytest.raises(ValueError, match="give a number of turns"):
+        check_match_settings(None, None, 0.0)
+
+
+def test_no_length_rule_means_the_default_fixed_turns():
+    result = Match("tft", "tft", seed=1).play()
+    assert result.turns == DEFAULT_TURNS == 200
+    assert (result.cap, result.drawn, result.cut) == (None, None, False)
+
+
+def test_a_random_length_has_no_default_cap():
+    """The audit's case (issue 16): prob_end 0.002 must average 1/p = 500 turns, not 165.
+
+    L is geometric, Var L = (1 - p) / p^2, so the mean of n lengths has standard error
+    sqrt((1 - p) / n) / p (11.2 turns for n = 2000); the test allows 3 of them. The old default
+    cap of 200 turns gives a mean of (1 - 0.998^200) / 0.002 = 165, 30 standard errors off.
+    """
+    p, n = 0.002, 2000
+    results = [Match("all-c", "all-c", prob_end=p, seed=s).play() for s in range(n)]
+    lengths = np.array([r.turns for r in results])
+    se = np.sqrt((1 - p) / n) / p
+    assert abs(lengths.mean() - 1 / p) < 3 * se
+    assert lengths.max() > 200  # P(max <= 200) = (1 - 0.998^200)^2000, about 0
+    assert all(r.cap is None and not r.cut and r.drawn == r.turns for r in results)
+    assert all(r.as_dict()["turn_cap"] is None and not r.as_dict()["cut_by_cap"] for r in results)
+
+
+def test_a_cap_the_user_gives_is_kept_and_every_cut_is_reported():
+    """Both given: the cap is the user's. The share cut is (1 - p)^cap and the mean E[min(L, cap)].
+
+    For p = 0.002 and a cap of 200: 0.998^200 = 0.670 of matches cut, mean 165.0 turns; the
+    tolerances are 3 standard errors of a binomial share and of the capped length's mean.
+    """
+    p, cap, n = 0.002, 200, 2000
+    results = [Match("all-c", "all-c", turns=cap, prob_end=p, seed=s).play() for s in range(n)]
+    lengths = np.array([r.turns for r in results])
+    cut = np.array([r.cut for r in results])
+    assert lengths.max() == cap
+    # a match is reported cut exactly when its drawn length exceeded the cap
+    assert all(r.cut == (r.drawn > cap) and r.turns == min(r.drawn, cap) for r in results)
+    assert all(r.cap == cap and r.as_dict()["cut_by_cap"] == r.cut for r in results)
+    assert not cut[lengths < cap].any()
+    share = cut_probability(cap, p)
+    assert share == pytest.approx(0.998**200) and 0.66 < share < 0.68
+    assert abs(cut.mean() - share) < 3 * np.sqrt(share * (1 - share) / n)
+    mean = expected_length(cap, p)
+    assert mean == pytest.approx(sum(0.998**k for k in range(cap)))
+    assert abs(lengths.mean() - mean) < 3 * lengths.std(ddof=1) / np.sqrt(n)
+
+
+def test_expected_length_follows_the_length_rule():
+    assert expected_length(None, None) == DEFAULT_TURNS
+    assert expected_length(30, None) == 30
+    assert expected_length(None, 0.002) == pytest.approx(500)
+    assert expected_length(10**6, 0.002) == pytest.approx(500)
+    assert cut_probability(None, 0.002) == 0.0 and cut_probability(50, None) == 0.0
+
+
+def test_the_match_seats_gtft_for_its_payoffs():
+    """Nowak & Sigmund's generosity follows the match's game; an explicit p stays."""
+    four = Game(T=4, R=3, P=1, S=0)
+    assert Match("gtft", "all-d", game=four, seed=0).a.strategy.p == pytest.approx(2 / 3)
+    assert Match("gtft", "all-d", seed=0).a.strategy.p == pytest.approx(1 / 3)
+    assert Match("gtft:p=0.1", "all-d", game=four, seed=0).a.strategy.p == 0.1
+    n = 20_001
+    moves = Match("gtft", "all-d", turns=n, game=four, seed=2).play().moves_a
+    rate, se = moves[1:].count("C") / (n - 1), np.sqrt(2 / 3 * 1 / 3 / (n - 1))
+    assert abs(rate - 2 / 3) < 4 * se
 
 
 def test_noise_flips_each_move_at_its_rate():

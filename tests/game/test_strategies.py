@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from linkages_sim.game.strategies import STRATEGIES, GenerousTitForTat, make_strategy
+from linkages_sim.game.strategies import (
+    STRATEGIES,
+    GenerousTitForTat,
+    make_strategy,
+    nowak_sigmund_generosity,
+)
 
 
 def play(a: str, b: str, turns: int, seed: int = 0) -> tuple[str, str]:
@@ -88,6 +93,46 @@ def test_gtft_forgiveness_from_payoffs():
     # Nowak & Sigmund: min(1 - (T-R)/(R-S), (R-P)/(T-P)) = min(1/3, 1/2) for 5, 3, 1, 0
     assert GenerousTitForTat().p == pytest.approx(1 / 3)
     assert GenerousTitForTat(p=0.1).p == 0.1
+
+
+@pytest.mark.parametrize(
+    ("payoffs", "expected"),
+    [
+        # (T, R, P, S): min(1 - (T - R)/(R - S), (R - P)/(T - P)), worked by hand
+        ((5, 3, 1, 0), 1 / 3),  # min(1 - 2/3, 2/4): Axelrod's payoffs, the first term binds
+        ((4, 3, 1, 0), 2 / 3),  # min(1 - 1/3, 2/3): T = 4, the two terms are equal
+        ((4, 3, 0, -1), 3 / 4),  # min(1 - 1/4, 3/4)
+        ((10, 6, 2, -1), 3 / 7),  # min(1 - 4/7, 4/8)
+        ((7, 6, 0, -4), 6 / 7),  # min(1 - 1/10, 6/7): the second term binds
+        ((6, 3, 1, 0), 0.0),  # min(1 - 3/3, 2/5) = 0: no generosity is safe
+        ((8, 3, 1, 0), 0.0),  # min(1 - 5/3, 2/7) < 0, floored at 0
+    ],
+)
+def test_gtft_generosity_follows_the_payoffs(payoffs, expected):
+    """Nowak & Sigmund (1992)'s optimal generosity; `for_payoffs` retunes a default gtft."""
+    assert nowak_sigmund_generosity(payoffs) == pytest.approx(expected)
+    assert GenerousTitForTat(payoffs=payoffs).p == pytest.approx(expected)
+    retuned = GenerousTitForTat().for_payoffs(payoffs)
+    assert retuned.p == pytest.approx(expected) and not retuned.explicit
+    assert retuned.for_payoffs(payoffs) is retuned
+
+
+def test_an_explicit_gtft_generosity_ignores_the_payoffs():
+    explicit = GenerousTitForTat(p=0.1)
+    assert explicit.for_payoffs((4, 3, 1, 0)) is explicit and explicit.p == 0.1
+    assert make_strategy("gtft", p=0.5).for_payoffs((4, 3, 1, 0)).p == 0.5
+
+
+def test_other_strategies_ignore_the_payoffs():
+    for name, cls in STRATEGIES.items():
+        if cls is not GenerousTitForTat:
+            strategy = make_strategy(name)
+            assert strategy.for_payoffs((4, 3, 1, 0)) is strategy
+
+
+def test_the_strategy_listing_says_gtft_follows_the_payoffs():
+    assert "from the payoffs" in GenerousTitForTat.description
+    assert "min(1-(T-R)/(R-S), (R-P)/(T-P))" in GenerousTitForTat.description
 
 
 def test_gtft_forgives_at_its_rate():

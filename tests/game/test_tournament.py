@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from linkages_sim.game import Tournament, moran, replicator
+from linkages_sim.game import Game, Tournament, moran, replicator
 from linkages_sim.game.session import PlaySession, parse_moves, pick_hidden_opponent
 from linkages_sim.game.strategies import STRATEGIES
 
@@ -177,3 +177,91 @@ def test_shadow_of_the_future_decides_whether_all_d_invades_grim(prob_end):
     assert p.loc["grim", "grim"] == 3
     invades = p.loc["all-d", "grim"] > p.loc["grim", "grim"]
     assert invades == (1 - prob_end < 0.5)
+
+
+def test_a_random_length_tournament_has_no_default_cap():
+    """prob_end 0.002 without turns: every match has its geometric length, none cut.
+
+    Three players with self-play are 6 pairings; 100 repetitions make 600 matches, whose mean
+    length must be within 3 standard errors sqrt((1 - p) / n) / p (20 turns) of 1 / p = 500.
+    """
+    p = 0.002
+    result = Tournament("all-c,all-d,tft", prob_end=p, repetitions=100, seed=3).play()
+    assert result.tournament.turns is None and result.tournament.turn_cap is None
+    n = result.match_count
+    assert n == 6 * 100
+    assert abs(result.mean_turns - 1 / p) < 3 * np.sqrt((1 - p) / n) / p
+    assert result.matches_cut == 0 and result.tournament.cut_probability == 0
+    record = result.as_dict()
+    assert (record["turn_cap"], record["matches_cut_by_cap"], record["matches"]) == (None, 0, n)
+
+
+def test_a_user_cap_on_a_random_length_is_counted():
+    """turns with prob_end: the user's cap, and the result counts the matches it cut.
+
+    With p = 0.01 and a cap of 50, a match is cut with probability 0.99^50 = 0.605; over the
+    6 x 50 = 300 matches the count is binomial, so the test allows 3 of its standard errors.
+    """
+    p, cap = 0.01, 50
+    result = Tournament("tft,all-d,wsls", turns=cap, prob_end=p, repetitions=50, seed=4).play()
+    t = result.tournament
+    assert t.turn_cap == cap and t.cut_probability == pytest.approx(0.99**50)
+    played = result.played
+    n = len(played)
+    assert n == 300
+    # the cut matches are exactly those that lasted the cap: a drawn length of exactly the cap
+    # is not cut, so the count is at most the number of matches of the cap's length
+    assert played.loc[played["cut"], "turns"].eq(cap).all()
+    assert result.matches_cut <= int((played["turns"] == cap).sum())
+    q = t.cut_probability
+    assert abs(result.matches_cut / n - q) < 3 * np.sqrt(q * (1 - q) / n)
+    record = result.as_dict()
+    assert record["turn_cap"] == cap and record["matches_cut_by_cap"] == result.matches_cut > 0
+    # both points of view of a match carry the same flag, and it is counted once
+    both = result.matches[result.matches["player"] != result.matches["opponent"]]
+    assert both["cut"].sum() == 2 * int(played.loc[
+        played["player"] != played["opponent"], "cut"].sum())  # fmt: skip
+
+
+def test_fixed_lengths_are_never_reported_cut():
+    result = Tournament("tft,all-d", repetitions=2, seed=1).play()
+    assert result.tournament.turns == 200 and result.tournament.turn_cap is None
+    assert result.matches_cut == 0 and not result.matches["cut"].any()
+
+
+def test_expected_turns_uses_the_capped_mean():
+    t = Tournament("tft,all-d", turns=200, prob_end=0.002, repetitions=1, seed=1)
+    assert t.expected_turns() == pytest.approx(3 * (1 - 0.998**200) / 0.002)
+    assert Tournament("tft,all-d", prob_end=0.002, seed=1).expected_turns() == pytest.approx(
+        3 * 10 * 500
+    )
+
+
+def test_the_tournament_seats_gtft_for_its_payoffs():
+    """With T = 4 (4, 3, 1, 0) gtft forgives at min(1 - 1/3, 2/3) = 2/3, and plays it."""
+    four = Game(T=4, R=3, P=1, S=0)
+    result = Tournament("gtft,all-d,gtft:p=0.1", turns=3001, repetitions=1, game=four,
+                        seed=5, self_play=False).play()  # fmt: skip
+    settings = result.as_dict()["strategy_settings"]
+    assert settings == {"gtft": "GenerousTitForTat(p=0.6667)", "all-d": "AlwaysDefect()",
+                        "gtft:p=0.1": "GenerousTitForTat(p=0.1)"}  # fmt: skip
+    coop = result.matches.set_index(["player", "opponent"])["cooperation"]
+    n = 3000  # after the opening C, gtft cooperates against all-d at its generosity
+    for label, p in (("gtft", 2 / 3), ("gtft:p=0.1", 0.1)):
+        rate = (coop[(label, "all-d")] * 3001 - 1) / n
+        assert abs(rate - p) < 4 * np.sqrt(p * (1 - p) / n)
+    default = Tournament("gtft,all-d", seed=1).players[0].strategy
+    assert default.p == pytest.approx(1 / 3)
+
+
+def test_the_participants_opponent_is_seated_for_the_payoffs():
+    session = PlaySession("gtft", turns=2, game=Game(T=4, R=3, P=1, S=0), seed=1)
+    assert session.player.strategy.p == pytest.approx(2 / 3)
+
+
+def test_the_workshop_bot_is_seated_for_the_rooms_payoffs():
+    from linkages_sim.workshop.classic import ClassicSettings
+
+    bot = ClassicSettings(game=Game(T=4, R=3, P=1, S=0), bot="gtft").bot_player()
+    assert bot.strategy.p == pytest.approx(2 / 3)
+    assert ClassicSettings(bot="gtft").bot_player().strategy.p == pytest.approx(1 / 3)
