@@ -31,6 +31,9 @@ class Purpose(IntEnum):
     STRATEGY = 32  # key (period, contract, party choosing): a stochastic strategy's draws
     PRICING_PANEL = 33  # key (segment): the customers whose demand price-setters read
     RESERVATION = 34  # key (period): reservation values in the linear-demand market
+    SURVEY = 35  # key (period, segment): who is invited to a store's survey and who responds
+    SURVEY_NOISE = 36  # key (period, segment): the respondents' rating noise, six each
+    STANDARDS = 37  # key (period, store): measurement error of a store's SMART standards
     SAMPLE = 40
     MESA = 41  # Mesa's own generators (model.rng, model.random): shuffles, never results
     MATCH_LENGTH = 50

@@ -19,6 +19,15 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from linkages_sim.config.service import (
+    DIMENSIONS,
+    BudgetShares,
+    DimensionExpectations,
+    DimensionLevels,
+    DimensionWeights,
+    ServiceModel,
+    Standard,
+)
 from linkages_sim.game.players import parse_player
 from linkages_sim.game.strategies import (
     STRATEGIES,
@@ -205,6 +214,27 @@ class Store(Strict):
         40.0, ge=0.0, le=3_600.0, description="mean seconds before staff greet a customer"
     )
     occupancy_cost: Money = Field(5_000.0, description="rent and running cost per period")
+    service: DimensionLevels | None = Field(
+        None, description="level of each of the six service dimensions (docs/service.md); "
+        "none: service_level sets all six",
+    )
+    service_budget: BudgetShares | None = Field(
+        None, description="split of the service spend over the six dimensions; none: each "
+        "dimension's cost share",
+    )
+    standards: list[Standard] = Field(
+        default_factory=list, description="SMART service standards the store keeps"
+    )
+
+    @model_validator(mode="after")
+    def _unique_standards(self) -> Self:
+        seen: set[str] = set()
+        for j, standard in enumerate(self.standards):
+            if standard.id in seen:
+                raise LocatedError(f"standards[{j}].id", f"duplicate id '{standard.id}' (two "
+                                   "standards have it; ids are unique within a store)")
+            seen.add(standard.id)
+        return self
 
 
 class Trust(Strict):
@@ -248,6 +278,12 @@ CLAUSE_METRICS: dict[str, ClauseMetric] = {
                                     "mean time before staff greet a customer"),
     "data_shared": ClauseMetric("distributor", ">=", 1.0, 1.0, "yes/no",
                                 "buying-habit data shared with the supplier"),
+    "standards_met": ClauseMetric("distributor", ">=", 0.0, 1.0, "share",
+                                  "share of the SMART standards of its stores met at their "
+                                  "latest review (docs/service.md)"),
+    **{f"service_{d}": ClauseMetric("distributor", ">=", 0.0, 1.0, "0-1",
+                                    f"mean {d} level of the distributor's stores")
+       for d in DIMENSIONS},
 }  # fmt: skip
 """The measurable standards (SMART) a contract can hold each party to (docs/contracts.md)."""
 
@@ -629,6 +665,13 @@ class Segment(Strict):
     winback_responsiveness: float = Field(
         0.2, gt=0.0, le=1.0, description="funnel effectiveness for lapsed vs new customers"
     )
+    service_weights: DimensionWeights | None = Field(
+        None, description="importance of each of the six service dimensions (docs/service.md); "
+        "none: all equal",
+    )
+    service_expectations: DimensionExpectations | None = Field(
+        None, description="opening expectation of each service dimension; none: expectation"
+    )
 
     @model_validator(mode="after")
     def _initial_shares(self) -> Self:
@@ -713,6 +756,11 @@ class Market(Strict):
         0.12,
         description="per-period move of the quality and service customers expect when choosing "
         "toward what is delivered; 1 = they see changes at once",
+    )
+    service: ServiceModel | None = Field(
+        None, description="the six service dimensions, their standards, the survey and the "
+        "store manager (docs/service.md); none: one service level per store, unless a store or "
+        "segment sets a dimension field",
     )
 
     @model_validator(mode="after")

@@ -10,11 +10,12 @@ party that cooperates can still miss a standard it cannot meet (docs/model.md, c
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from linkages_sim.config.schema import CLAUSE_METRICS, Clause
+from linkages_sim.config.service import DIMENSIONS
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,13 @@ class ContractLevers:
     store_training: np.ndarray
     store_greeting_s: np.ndarray
     shares_data: bool
+    store_dimensions: np.ndarray = field(default_factory=lambda: np.full((0, len(DIMENSIONS)),
+                                                                         np.nan))
+    """Per store of the distributor, its six delivered service levels (docs/service.md); no
+    rows when the market has one service level, so a dimension clause reads NaN (breached)."""
+    standards_met: float = float("nan")
+    """Share of the SMART standards of the distributor's stores met at their latest reading;
+    NaN before any is read or without standards (a clause on it is then breached)."""
 
 
 def _mean(values: np.ndarray) -> float:
@@ -54,6 +62,9 @@ MEASURES: dict[str, Callable[[ContractLevers], float]] = {
     "staff_training": lambda c: _mean(c.store_training),
     "greeting_time_s": lambda c: _mean(c.store_greeting_s),
     "data_shared": lambda c: float(c.shares_data),
+    "standards_met": lambda c: c.standards_met,
+    **{f"service_{d}": (lambda c, i=i: _mean(c.store_dimensions[:, i]))
+       for i, d in enumerate(DIMENSIONS)},
 }
 """How each clause metric is measured; the keys are exactly `config.schema.CLAUSE_METRICS`.
 A measure over no offers or no stores is NaN, which meets no standard (validation refuses

@@ -17,6 +17,7 @@ from linkages_sim.config.schema import Supplier as SupplierSpec
 from linkages_sim.game.strategies import D
 from linkages_sim.market.ledger import Account, Ledger
 from linkages_sim.market.offers import greeting_factor
+from linkages_sim.market.service_dimensions import StoreService
 
 
 class Supplier(mesa.Agent):
@@ -155,6 +156,7 @@ class Store(mesa.Agent):
         self.closed = False
         self.close_rate = 0.0
         self.recovery_rate = 0.0
+        self.dimensions: StoreService | None = None  # the six dimensions, when the model has them
 
     def operate(self, market: Market) -> None:
         """Turn the owner's spending into this period's service, training and selling skill.
@@ -162,12 +164,18 @@ class Store(mesa.Agent):
         Nominal levels at the market's reference spend, with diminishing returns around it.
         """
         owner, e = self.distributor, market.service_spend_elasticity
-        level = (
-            (self.spec.service_level + self.service_boost)
-            * (owner.service_spend_per_store / market.service_spend_reference) ** e
-        )
+        if self.dimensions is not None:  # six dimensions (docs/service.md); standards hold greeting
+            self.greeting_time_s = self.dimensions.held_greeting(self.greeting_time_s)
         greeting = greeting_factor(self.greeting_time_s, market.greeting_standard_s)
-        self.service = min(1.0, level) * greeting
+        if self.dimensions is not None:
+            self.service = self.dimensions.operate(
+                self.service_boost, owner.service_spend_per_store, market, greeting)
+        else:
+            level = (
+                (self.spec.service_level + self.service_boost)
+                * (owner.service_spend_per_store / market.service_spend_reference) ** e
+            )
+            self.service = min(1.0, level) * greeting
         target = (
             (self.spec.staff_training + self.training_boost)
             * (owner.training_spend_per_store / market.training_spend_reference) ** e

@@ -42,6 +42,8 @@ from linkages_sim.market.pricing import (
 from linkages_sim.market.recording import MetricsRecorder, PeriodOutcome
 from linkages_sim.market.relationships import Relationship
 from linkages_sim.market.segments import CustomerSegment, Tally
+from linkages_sim.market.service_dimensions import ServiceSystem
+from linkages_sim.market.service_dimensions import enabled as service_dimensions_enabled
 from linkages_sim.rng import Purpose, Streams, check_seed
 
 
@@ -117,6 +119,13 @@ class MarketModel(mesa.Model):
                 zip(scenario.segments, _split(scenario.customers, scenario.segments), strict=True)
             )
         ]
+        self.service = (ServiceSystem(scenario, streams) if service_dimensions_enabled(scenario)
+                        else None)  # the six service dimensions (docs/service.md)  # fmt: skip
+        if self.service is not None:
+            for store, dimensions in zip(self.stores, self.service.stores, strict=True):
+                store.dimensions = dimensions
+            for segment, weights in zip(self.segments, self.service.weights, strict=True):
+                segment.service_weights = weights
         self.agents_by_type[Store].do("operate", scenario.market)
         self.retail_price = np.array([self.suppliers[r.supplier].spec.rrp
                                       for r in self.relationships])  # fmt: skip
@@ -125,6 +134,8 @@ class MarketModel(mesa.Model):
         self.perceived_quality: np.ndarray | None = None  # per slot, set by the first build
         self.perceived_service: np.ndarray | None = None  # per slot
         self.offers = self._build_offers()
+        if self.service is not None:
+            self.offers = self.service.attach(self.offers, scenario.market)
         for segment in self.segments:
             segment.initialise(self.offers, scenario.market.reference_price)
         panel = scenario.market.pricing.panel
@@ -166,11 +177,18 @@ class MarketModel(mesa.Model):
         self.units = self._units_sold(tallies)
         self.accounting(p, tally)
         self.update_brand_and_reputation(tally)
+        if self.service is not None:
+            self.service.after_period(
+                p, [seg.customers for seg in self.segments], [t.buyers for t in tallies],
+                self.offers, [st.greeting_time_s for st in self.stores])  # fmt: skip
         self.measure_compliance(p)
         self.check_conservation(p, tally)
         self.reconcile(p)
+        service_rows = (None if self.service is None
+                        else self.service.rows(p, [st.name for st in self.stores]))  # fmt: skip
         self.recorder.record(PeriodOutcome(p, tally, self.offers, self.units,
-                                           self.penalties_paid, self.customer_weight))  # fmt: skip
+                                           self.penalties_paid, self.customer_weight,
+                                           service_rows))  # fmt: skip
         if self.steps >= self.spec.periods:
             self.running = False
 
@@ -320,7 +338,16 @@ class MarketModel(mesa.Model):
             store_training=np.array([s.training for s in stores]),
             store_greeting_s=np.array([s.greeting_time_s for s in stores], dtype=float),
             shares_data=self.shares_data(r),
+            **({} if self.service is None else self._service_levers(stores)),
         )
+
+    def _service_levers(self, stores: list[Store]) -> dict:
+        """The six dimensions and the standards met of a distributor's stores, for its clauses."""
+        met = [s.dimensions.standards_met() for s in stores if s.dimensions is not None]
+        read = sum(n for _, n in met)
+        return {"store_dimensions": np.array([s.dimensions.level for s in stores
+                                              if s.dimensions is not None]),
+                "standards_met": sum(m for m, _ in met) / read if read else float("nan")}
 
     def operations(self, period: int) -> None:
         """Actions become levers (docs/model.md 3.2).
@@ -344,6 +371,13 @@ class MarketModel(mesa.Model):
                 shared = [self.shares_data(r) for r in live]
                 s.learn_from_data(sum(shared) / len(shared), market)
         self.offers = self._build_offers()
+        if self.service is not None:
+            self.offers = self.service.attach(self.offers, market)
+            for st in self.stores:  # keeping SMART standards (docs/service.md)
+                cost = st.dimensions.standards_cost() if st.dimensions is not None else 0.0
+                if cost > 0.0 and not st.closed:
+                    self.ledger.transfer(period, st.distributor.account.name, OUTSIDE,
+                                         Kind.SERVICE, cost)  # fmt: skip
 
     def acquisition(self, period: int) -> None:
         """Move prospects and lapsed customers through the funnel (docs/model.md 3.3).

@@ -7,11 +7,12 @@ agents keeps the per-customer kernels free of Python objects.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from linkages_sim.config.schema import Market, Tastes
+from linkages_sim.market.kernels import weighted_levels
 
 
 @dataclass
@@ -38,10 +39,24 @@ class Offers:
     perceived_service: np.ndarray
     in_band: np.ndarray  # bool: retail price within the contract's band around RRP
     open: np.ndarray  # bool: the relationship is active, so the store carries the brand
+    dimensions: np.ndarray | None = None  # (offers, 6) delivered service dimensions, or None
+    perceived_dimensions: np.ndarray | None = None  # (offers, 6) what customers expect of them
 
     def __len__(self) -> int:
         """The number of offers (store x supplier pairs)."""
         return int(self.store.shape[0])
+
+    def for_segment(self, weights: np.ndarray | None) -> Offers:
+        """The offers as a segment sees them: service is its weighted mean of the six dimensions.
+
+        Delivered and perceived service both become the mean of the six levels weighted by the
+        segment's importance (docs/service.md), so a dimension a segment does not weigh changes
+        neither its choice nor its experience. Without dimensions, the offers themselves.
+        """
+        if self.dimensions is None or self.perceived_dimensions is None or weights is None:
+            return self
+        return replace(self, service=weighted_levels(self.dimensions, weights),
+                       perceived_service=weighted_levels(self.perceived_dimensions, weights))
 
     def value(self, tastes: Tastes, reference_price: float) -> np.ndarray:
         """Offer part of the logit utility, V_j, for a segment's tastes.
@@ -60,7 +75,11 @@ class Offers:
         )
 
     def experience(self, market: Market) -> np.ndarray:
-        """Expected experience of a purchase (0-1): quality, service and value for money."""
+        """Expected experience of a purchase (0-1): quality, service and value for money.
+
+        Service is the offer's delivered service, for a segment its weighted mean of the six
+        dimensions (`for_segment`).
+        """
         value = np.clip(market.reference_price / self.price - 0.5, 0.0, 1.0)
         weights = market.experience_quality + market.experience_service + market.experience_value
         return (
@@ -73,7 +92,7 @@ class Offers:
 def greeting_factor(greeting_time_s: float, standard_s: float) -> float:
     """Share of service quality kept given the time to greet a customer.
 
-    1 within the SMART standard (seed slide 57: greet within 30 s), decaying beyond it.
+    1 within the SMART standard (seed slide 60: greet within 30 s), decaying beyond it.
     """
     excess = max(0.0, greeting_time_s - standard_s)
     return math.exp(-excess / (2.0 * standard_s))

@@ -72,6 +72,7 @@ class PeriodOutcome:
     units: np.ndarray  # per offer, real-market units (customer weight applied)
     penalties_paid: np.ndarray  # per contract: paid by the supplier, by the distributor
     customer_weight: float  # real customers per simulated customer
+    service: list[tuple[str, str, dict]] | None = None  # six-dimension rows (docs/service.md)
 
 
 class MetricsRecorder:
@@ -211,6 +212,8 @@ class MetricsRecorder:
                  float(r.compliance[clause.name][1]) if r.active else float("nan"))
                 for clause in r.spec.clauses
             )  # fmt: skip
+        for level, who, metrics in outcome.service or ():
+            self._add(period, level, who, metrics)
         self.periods.append(period)
 
     def long(self) -> pd.DataFrame:

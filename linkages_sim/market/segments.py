@@ -103,6 +103,7 @@ class CustomerSegment(mesa.Agent):
         self.customers = kernels.Customers.prospects(size, expectation=spec.expectation)
         self.outputs = kernels.Outputs.empty(size)
         self._active_start = np.zeros(0)
+        self.service_weights: np.ndarray | None = None  # importance of the six dimensions, if on
 
     # --- set-up -----------------------------------------------------------------------------
 
@@ -122,6 +123,7 @@ class CustomerSegment(mesa.Agent):
         Active customers get a store and a brand chosen by the same logit as shoppers (without the
         outside option).
         """
+        offers = offers.for_segment(self.service_weights)  # docs/service.md
         rng = self.streams.generator(Purpose.INITIAL_STATE, 0, self.index)
         u = rng.random(self.size)
         active = u < self.spec.initial_active
@@ -170,6 +172,7 @@ class CustomerSegment(mesa.Agent):
         """Choose among offers, then resolve each trip: stock, sale, experience, satisfaction."""
         n, i, s, spec = self.size, self.index, self.streams, self.spec
         t = spec.tastes
+        offers = offers.for_segment(self.service_weights)  # its view of the six dimensions
         active = self.state == codes.ACTIVE
         self._active_start = np.bincount(self.store[active], minlength=self.n_stores)
         self.outputs.state_before[:] = self.state

@@ -37,6 +37,16 @@ from linkages_sim.market.kernels.churn import (
     complain_and_churn_reference,
 )
 from linkages_sim.market.kernels.customers import Customers, Outputs
+from linkages_sim.market.kernels.dimensions import (
+    SurveyCounts,
+    SurveyParams,
+    SurveyRatings,
+    survey_respond,
+    survey_respond_reference,
+    survey_tally,
+    survey_tally_reference,
+    weighted_levels,
+)
 from linkages_sim.market.kernels.funnel import (
     FunnelChances,
     advance_funnel,
@@ -64,6 +74,9 @@ __all__ = [
     "Outputs",
     "ServiceDraws",
     "ServiceParams",
+    "SurveyCounts",
+    "SurveyParams",
+    "SurveyRatings",
     "TallyCounts",
     "TallyParams",
     "advance_funnel",
@@ -82,6 +95,11 @@ __all__ = [
     "complain_and_churn_reference",
     "serve",
     "serve_reference",
+    "survey_respond",
+    "survey_respond_reference",
+    "survey_tally",
+    "survey_tally_reference",
     "tally",
     "tally_reference",
+    "weighted_levels",
 ]
