@@ -26,7 +26,7 @@ from linkages_sim.market.pricing import (
     ChannelTerms,
     LogitDemand,
     joint_reply,
-    retail_reply,
+    replies,
     stackelberg_wholesale,
 )
 
@@ -71,11 +71,9 @@ def free_terms(terms: ChannelTerms, cap: np.ndarray) -> ChannelTerms:
 
 def _settle(demand: LogitDemand, prices: np.ndarray, terms: ChannelTerms,
             integrated: bool = False) -> np.ndarray:  # fmt: skip
+    """The distributors' equilibrium prices: `ROUNDS` rounds of best replies."""
     distributors = sorted({int(d) for d in terms.distributor[terms.active]})
-    for _ in range(ROUNDS):
-        for d in distributors:
-            prices = retail_reply(demand, prices, terms, d, integrated)
-    return prices
+    return replies(demand, prices, terms, distributors, ROUNDS, integrated)
 
 
 def _outcome(demand, prices, terms, fee=None) -> Outcome:

@@ -303,7 +303,7 @@ def describe(e: Mapping[str, Any], root: type[BaseModel] | None) -> list[tuple[P
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         return [((*path, "kind"), _kind_message(e.get("input")))]
     if kind == "invalid_key":
-        return [(path[:-1], f"keys must be text, got {_show(e.get('input'))}")]
+        return [(path[:-1], f"keys must be text, got {show_value(e.get('input'))}")]
     field = str(loc[-1]) if loc else ""
     if _is_kind(model) and kind == "extra_forbidden" and _takes(field):
         return [(path, f"does not apply to {_a(model)} intervention")]
@@ -314,7 +314,7 @@ def describe(e: Mapping[str, Any], root: type[BaseModel] | None) -> list[tuple[P
         hint = difflib.get_close_matches(field, allowed, n=1, cutoff=0.6)
         suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
         known = f" (valid: {', '.join(allowed)})" if allowed and not hint else ""
-        return [(path[:-1], f"unknown field {_show(field)}{suggestion}{known}")]
+        return [(path[:-1], f"unknown field {show_value(field)}{suggestion}{known}")]
     template = _MESSAGES.get(kind)
     try:
         message = template.format(**{k: _number(v) for k, v in ctx.items()}) if template else (
@@ -322,11 +322,11 @@ def describe(e: Mapping[str, Any], root: type[BaseModel] | None) -> list[tuple[P
     except (KeyError, IndexError, ValueError):
         message = e["msg"]
     if kind in _SHOW_INPUT:
-        message += f" (got {_show(e.get('input'))})"
+        message += f" (got {show_value(e.get('input'))})"
     return [(path, message)]
 
 
-def _show(value: Any, limit: int = 40) -> str:
+def show_value(value: Any, limit: int = 40) -> str:
     """A value from the user's file in a message: its repr, on one line and short."""
     try:
         text = repr(value)
@@ -348,10 +348,10 @@ def _kind_message(given: Any) -> str:
     if tag is None:
         return f"is required: what the intervention does, one of {valid}"
     if not isinstance(tag, str):
-        return f"must be an intervention kind (got {_show(tag)}); valid: {valid}"
+        return f"must be an intervention kind (got {show_value(tag)}); valid: {valid}"
     close = difflib.get_close_matches(tag, list(INTERVENTION_KINDS), n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    return f"unknown intervention kind {_show(tag)}{hint}; valid: {valid}"
+    return f"unknown intervention kind {show_value(tag)}{hint}; valid: {valid}"
 
 
 def _is_kind(model: Any) -> bool:

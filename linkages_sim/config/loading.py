@@ -22,7 +22,12 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 from linkages_sim.config.catalogue import ScenarioEntry, resolve_scenario_path, scenario_dirs
-from linkages_sim.config.checking import check_scenario, format_validation_error, render
+from linkages_sim.config.checking import (
+    check_scenario,
+    format_validation_error,
+    render,
+    show_value,
+)
 from linkages_sim.config.errors import ScenarioError
 from linkages_sim.config.locating import Marks, Problem, Where, file_wheres, node_marks
 from linkages_sim.config.merging import Resolved, deep_merge, merge
@@ -203,7 +208,7 @@ class _Checks:
                 if seen is not None:
                     raise ConstructorError(
                         "while reading a mapping", node.start_mark,
-                        f"duplicate key {_show(key)} (first given at line {seen.line + 1}); a "
+                        f"duplicate key {show_value(key)} (first given at line {seen.line + 1}); a "
                         "key may appear only once in a mapping", key_node.start_mark,
                     )  # fmt: skip
                 first[key] = key_node.start_mark
@@ -215,7 +220,7 @@ class _Checks:
         except (ValueError, TypeError, OverflowError) as err:  # not YAMLError: those pass
             value = node.value if isinstance(node.value, str) else node.tag
             reason = "too many digits" if "digits" in str(err) else _reason(err)
-            raise ConstructorError(None, None, f"cannot read {_show(value)} ({reason})",
+            raise ConstructorError(None, None, f"cannot read {show_value(value)} ({reason})",
                                    node.start_mark) from None  # fmt: skip
 
 
@@ -393,13 +398,13 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> tuple[Resolved, st
     parent = data.pop("extends")
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(_clean(f"{_at(wheres, 'extends')}extends: must be a scenario name "
-                                   f"or path, got {_show(parent)}"))  # fmt: skip
+                                   f"or path, got {show_value(parent)}"))  # fmt: skip
     parent_path = _parent_path(path, parent)
     try:
         cycle = parent_path.resolve() in seen
         here = path.resolve()
     except (OSError, RuntimeError, ValueError) as err:  # a symlink loop
-        raise ScenarioError(_clean(f"{path}: extends: cannot follow {_show(parent)} "
+        raise ScenarioError(_clean(f"{path}: extends: cannot follow {show_value(parent)} "
                                    f"({_reason(err)})")) from None  # fmt: skip
     if cycle or parent_path.resolve() == here:
         raise ScenarioError(_clean(f"{path}: extends: scenarios extend each other in a cycle"))
@@ -452,8 +457,8 @@ def _parent_path(path: Path, parent: str) -> Path:
         if not beside.is_dir():
             return beside if beside.exists() else resolve_scenario_path(parent)
     except (ScenarioError, OSError, ValueError):  # unknown, or a name no file system takes
-        raise ScenarioError(_clean(f"{path}: extends: no scenario {_show(parent)}")) from None
-    raise ScenarioError(_clean(f"{path}: extends: {_show(parent)} is a directory, not a "
+        raise ScenarioError(_clean(f"{path}: extends: no scenario {show_value(parent)}")) from None
+    raise ScenarioError(_clean(f"{path}: extends: {show_value(parent)} is a directory, not a "
                                "scenario file"))  # fmt: skip
 
 
@@ -464,15 +469,6 @@ def _yaml_type(value: Any) -> str:
 
 def _reason(err: BaseException) -> str:
     return getattr(err, "strerror", None) or str(err) or type(err).__name__
-
-
-def _show(value: Any, limit: int = 40) -> str:
-    """A value from the user's file in a message: its repr, on one line and short."""
-    try:
-        text = repr(value)
-    except ValueError:  # an int too long to print
-        return "a number with thousands of digits"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _clean(problem: str) -> str:

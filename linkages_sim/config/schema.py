@@ -27,6 +27,7 @@ from linkages_sim.config.service import (
     DimensionWeights,
     ServiceModel,
     Standard,
+    meets,
 )
 from linkages_sim.game.players import parse_player
 from linkages_sim.game.strategies import (
@@ -344,9 +345,7 @@ class Clause(Strict):
         if self.metric == "data_shared":
             return value >= 1.0
         assert self.threshold is not None
-        if self.standard.direction == ">=":
-            return value >= self.threshold - 1e-12
-        return value <= self.threshold + 1e-12
+        return meets(value, self.standard.direction, self.threshold)
 
 
 class Renegotiation(Strict):

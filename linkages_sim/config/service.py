@@ -173,6 +173,16 @@ class BudgetShares(_Strict):
         return self
 
 
+def meets(value: float, direction: str, target: float) -> bool:
+    """Whether `value` meets a SMART target: at least it (">=") or at most it ("<="), to 1e-12.
+
+    The one reading of a target, for contract clauses and store standards alike.
+    """
+    if direction == ">=":
+        return value >= target - 1e-12
+    return value <= target + 1e-12
+
+
 @dataclass(frozen=True)
 class Indicator:
     """A measurable service indicator: which dimensions it measures, which way targets point."""
@@ -244,10 +254,8 @@ class Standard(_Strict):
         return self
 
     def met_by(self, value: float) -> bool:
-        """Whether a measured value meets the target (to within rounding, 1e-12)."""
-        if INDICATORS[self.indicator].direction == ">=":
-            return value >= self.target - 1e-12
-        return value <= self.target + 1e-12
+        """Whether a measured value meets the target (to within rounding)."""
+        return meets(value, INDICATORS[self.indicator].direction, self.target)
 
 
 class Survey(_Strict):

@@ -134,8 +134,6 @@ class MarketModel(mesa.Model):
         self.perceived_quality: np.ndarray | None = None  # per slot, set by the first build
         self.perceived_service: np.ndarray | None = None  # per slot
         self.offers = self._build_offers()
-        if self.service is not None:
-            self.offers = self.service.attach(self.offers, scenario.market)
         for segment in self.segments:
             segment.initialise(self.offers, scenario.market.reference_price)
         panel = scenario.market.pricing.panel
@@ -372,7 +370,6 @@ class MarketModel(mesa.Model):
                 s.learn_from_data(sum(shared) / len(shared), market)
         self.offers = self._build_offers()
         if self.service is not None:
-            self.offers = self.service.attach(self.offers, market)
             for st in self.stores:  # keeping SMART standards (docs/service.md)
                 cost = st.dimensions.standards_cost() if st.dimensions is not None else 0.0
                 if cost > 0.0 and not st.closed:
@@ -577,12 +574,15 @@ class MarketModel(mesa.Model):
             terms, ids["contract"])
         x, y, close, service, layout, reputation, store_open = _spread(levers, ids["store"])
         self._perceive(quality, service)
-        return Offers(
+        offers = Offers(
             ids["store"], ids["supplier"], ids["distributor"], ids["contract"], x, y, price,
             wholesale, unit_cost, quality, fill, close, service, layout, reputation, brand,
             self.perceived_quality.copy(), self.perceived_service.copy(), in_band,
             trades & store_open,
         )  # fmt: skip
+        if self.service is not None:  # each offer's six dimensions (docs/service.md)
+            offers = self.service.attach(offers, market)
+        return offers
 
     def _perceive(self, quality: np.ndarray, service: np.ndarray) -> None:
         """Move what customers expect of each offer toward what it delivers.

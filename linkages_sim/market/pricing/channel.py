@@ -113,12 +113,12 @@ finite, so that the search's arithmetic stays defined."""
 
 def replies(
     demand: Demand, prices: np.ndarray, terms: ChannelTerms, distributors: list[int],
-    passes: int = 2,
+    passes: int = 2, integrated: bool = False,
 ) -> np.ndarray:  # fmt: skip
     """Prices after `distributors` reply in turn, `passes` times (Gauss-Seidel best replies)."""
     for _ in range(passes):
         for d in distributors:
-            prices = retail_reply(demand, prices, terms, d)
+            prices = retail_reply(demand, prices, terms, d, integrated)
     return prices
 
 
