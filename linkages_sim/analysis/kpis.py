@@ -19,7 +19,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from linkages_sim.analysis.tables import MetricTables
+from linkages_sim.analysis.tables import Grid, MetricTables
 from linkages_sim.config.schema import Scenario
 
 
@@ -29,7 +29,7 @@ class Run(Protocol):
     timeseries: pd.DataFrame
     scenario: Scenario
 
-Table = pd.DataFrame  # period x id
+Table = Grid  # period x id
 
 
 @dataclass(frozen=True)
@@ -48,40 +48,54 @@ class KPI:
 class _Data:
     """Period x id tables of a run's metrics, with store sums per distributor and market."""
 
-    def __init__(self, timeseries: pd.DataFrame, scenario: Scenario) -> None:
-        self.tables = MetricTables(timeseries)
+    def __init__(self, timeseries: pd.DataFrame, scenario: Scenario,
+                 tables: MetricTables | None = None) -> None:  # fmt: skip
+        self.tables = MetricTables(timeseries) if tables is None else tables
+        self.market_id = pd.Index(["market"])
         self.owner = {s.id: s.distributor for s in scenario.all_stores}
         self._cache: dict[tuple[str, str], Table] = {}
 
     def __call__(self, level: str, metric: str) -> Table:
-        key = (level, metric)
-        if key not in self._cache:
-            self._cache[key] = self.tables(level, metric).astype(float)
-        return self._cache[key]
+        return self.tables.grid(level, metric)
 
     def stores_by_distributor(self, metric: str) -> Table:
-        table = self("store", metric)
-        return table.T.groupby(lambda store: self.owner[store]).sum().T
+        key = ("store-by-distributor", metric)
+        if key not in self._cache:
+            self._cache[key] = self.sum_by_distributor(self("store", metric))
+        return self._cache[key]
 
-    def market(self, level: str, metric: str) -> pd.Series:
-        """A level's metric summed over its ids, per period."""
-        return self(level, metric).sum(axis=1)
+    def sum_by_distributor(self, table: Table) -> Table:
+        """A store table summed over each distributor's stores (a missing value counts 0)."""
+        owners = np.array([self.owner[store] for store in table.ids], dtype=object)
+        names = sorted(set(owners))
+        values = np.where(np.isnan(table.values), 0.0, table.values)
+        sums = np.zeros((table.shape[0], len(names)))
+        for k, name in enumerate(names):
+            sums[:, k] = values[:, owners == name].sum(axis=1)
+        return Grid(sums, table.periods, pd.Index(names))
+
+    def market(self, level: str, metric: str) -> Table:
+        """A level's metric summed over its ids, per period (a missing value counts 0)."""
+        table = self(level, metric)
+        return Grid(np.nansum(table.values, axis=1, keepdims=True), table.periods,
+                    self.market_id)  # fmt: skip
 
 
-def _column(series: pd.Series, name: str = "market") -> Table:
-    return series.to_frame(name)
+def _column(column: Table, name: str = "market") -> Table:
+    return column.named(name)
 
 
 def _real(d: _Data, counts: Table) -> Table:
     """Simulated customers as the real customers they stand for (money is on the real scale)."""
-    return counts.mul(d("market", "customer_weight")["market"], axis=0)
+    return counts.mul(d("market", "customer_weight"), axis=0)
 
 
-def _share_of_marketing(d: _Data) -> tuple[pd.Series, pd.Series]:
+def _share_of_marketing(d: _Data) -> tuple[Table, Table]:
     """Each period's marketing spend split between prospects and lapsed customers."""
-    prospects = d("market", "customers_prospect")["market"]
-    lapsed = d("market", "customers_lapsed")["market"]
-    pool = (prospects + lapsed).replace(0, np.nan)
+    prospects = d("market", "customers_prospect")
+    lapsed = d("market", "customers_lapsed")
+    pool = prospects + lapsed
+    pool = Grid(np.where(pool.values == 0, np.nan, pool.values), pool.periods, pool.ids)
     return (prospects / pool).fillna(0.0), (lapsed / pool).fillna(0.0)
 
 
@@ -159,7 +173,7 @@ def _distributor_rates(d: _Data) -> dict[str, Computation]:
 
     prospects, lapsed = _share_of_marketing(d)
     market_units = d.market("distributor", "units")
-    spend = d("market", "customer_spend")["market"]
+    spend = d("market", "customer_spend")
     return {
         "conversion_rate": lambda d: (own("buyers"), own("visitors")),
         "retention_rate": lambda d: (retained(), own("customers_active_start")),
@@ -190,12 +204,9 @@ def _distributor_rates(d: _Data) -> dict[str, Computation]:
             _broadcast(spend, x("retail_revenue")),
         ),
         "satisfaction": lambda d: (
-            d("store", "satisfaction")
-            .fillna(0.0)
-            .mul(d("store", "customers_active"))
-            .T.groupby(lambda s: d.owner[s])
-            .sum()
-            .T,
+            d.sum_by_distributor(
+                d("store", "satisfaction").fillna(0.0).mul(d("store", "customers_active"))
+            ),
             own("customers_active"),
         ),
         "sla_penalties_paid": lambda d: x("sla_penalty_paid"),
@@ -208,7 +219,7 @@ def _supplier_rates(d: _Data) -> dict[str, Computation]:
         return d("supplier", metric)
 
     market_units = d.market("supplier", "units")
-    spend = d("market", "customer_spend")["market"]
+    spend = d("market", "customer_spend")
     return {
         "revenue": lambda d: x("wholesale_revenue"),
         "gross_margin": lambda d: (
@@ -267,8 +278,8 @@ def _contract_rates(d: _Data) -> dict[str, Computation]:
     return rates
 
 
-def _broadcast(series: pd.Series, like: Table) -> Table:
-    return pd.DataFrame({c: series for c in like.columns}, index=like.index)
+def _broadcast(column: Table, like: Table) -> Table:
+    return column.broadcast(like)
 
 
 KPIS: dict[str, KPI] = {
@@ -427,38 +438,52 @@ def _definition(name: str) -> KPI:
     return KPIS["compliance_<clause>"] if name.startswith("compliance_") else KPIS[name]
 
 
-def _evaluate(kpi: KPI, value: Ratio | Table, by_period: bool) -> Table | pd.Series:
-    """A KPI's value per period or over the run.
+def _evaluate(
+    kpi: KPI, value: Ratio | Table, by_period: bool
+) -> Table | tuple[pd.Index, np.ndarray]:
+    """A KPI's value per period (a grid) or over the run (ids and values).
 
     Per period: the ratio (or level) of each period. Over the run: total numerator / total
     denominator for a ratio, the sum for a total, the last value for a level read at the end,
-    the mean over periods for an average.
+    the mean over periods for an average. Missing values are skipped, as pandas skips them.
     """
     if isinstance(value, tuple):
         num, den = value
-        num = pd.DataFrame(num, index=den.index, columns=den.columns)
+        if isinstance(num, Grid):
+            if not num._same_labels(den):  # the numerator is read on the denominator's cells
+                num = num.reindex(den.periods, den.ids)
+            numerator = num.values
+        else:
+            numerator = np.broadcast_to(np.asarray(num, dtype=float), den.shape)
         if kpi.kind == "ratio" and not by_period:
-            total = den.sum()
-            return num.sum() / total.where(total != 0)
-        table = num / den.where(den != 0)
+            total = np.nansum(den.values, axis=0)
+            return den.ids, np.nansum(numerator, axis=0) / np.where(total != 0, total, np.nan)
+        table = Grid(numerator / np.where(den.values != 0, den.values, np.nan), den.periods,
+                     den.ids)  # fmt: skip
     else:
         table = value
     if by_period:
         return table
+    values = table.values
+    seen = ~np.isnan(values)
     if kpi.kind == "total":
-        return table.sum()
-    if kpi.kind == "end":
-        return table.ffill().iloc[-1]
-    return table.mean()
+        return table.ids, np.nansum(values, axis=0)
+    if kpi.kind == "end":  # the last value recorded
+        last = len(values) - 1 - np.argmax(seen[::-1], axis=0)
+        ends = values[last, np.arange(values.shape[1])] if len(values) else values.sum(axis=0)
+        return table.ids, np.where(seen.any(axis=0), ends, np.nan)
+    count = seen.sum(axis=0)
+    return table.ids, np.where(count > 0, np.nansum(values, axis=0) / np.maximum(count, 1), np.nan)
 
 
 def kpis(
-    run: Run | pd.DataFrame, scenario: Scenario | None = None, by: str = "run"
-) -> pd.DataFrame:
+    run: Run | pd.DataFrame, scenario: Scenario | None = None, by: str = "run",
+    tables: MetricTables | None = None,
+) -> pd.DataFrame:  # fmt: skip
     """Every KPI at every level, as a tidy frame (level, id, kpi, value).
 
     The frame also has `period` when ``by="period"``. Pass a RunResult, or a run's long table and
-    its scenario.
+    its scenario (and its MetricTables, if they are already built).
     """
     if by not in ("run", "period"):
         raise ValueError(f"by must be 'run' or 'period', got {by!r}")
@@ -468,30 +493,28 @@ def kpis(
         timeseries = run
     else:
         timeseries, scenario = run.timeseries, run.scenario
-    data = _Data(timeseries, scenario)
-    frames = []
+    data = _Data(timeseries, scenario, tables)
+    columns: dict[str, list[np.ndarray]] = {"period": [], "level": [], "id": [], "kpi": [],
+                                            "value": []}  # fmt: skip
     with np.errstate(divide="ignore", invalid="ignore"):
         for level, rates in LEVELS.items():
             for name, compute in rates(data).items():
                 values = _evaluate(_definition(name), compute(data), by == "period")
-                if by == "period":
-                    long = (
-                        values.rename_axis(index="period", columns="id")
-                        .stack(future_stack=True)
-                        .rename("value")
-                        .reset_index()
-                    )
+                if by == "period":  # period x id, row by row
+                    n_periods, n_ids = values.shape
+                    columns["period"].append(np.repeat(values.periods.to_numpy(), n_ids))
+                    ids = np.tile(values.ids.to_numpy(dtype=object), n_periods)
+                    numbers = values.values.ravel()
                 else:
-                    long = values.rename_axis("id").rename("value").reset_index()
-                frames.append(long.assign(level=level, kpi=name))
-    columns = (
-        ["level", "id", "kpi", "value"]
-        if by == "run"
-        else ["period", "level", "id", "kpi", "value"]
-    )
-    out = pd.concat(frames, ignore_index=True)[columns]
-    out["value"] = out["value"].astype(float)
-    return out
+                    ids, numbers = values[0].to_numpy(dtype=object), values[1]
+                columns["id"].append(ids)
+                columns["value"].append(np.asarray(numbers, dtype=float))
+                columns["level"].append(np.full(len(ids), level, dtype=object))
+                columns["kpi"].append(np.full(len(ids), name, dtype=object))
+    names = ["level", "id", "kpi", "value"] if by == "run" else ["period", "level", "id", "kpi",
+                                                                  "value"]  # fmt: skip
+    # one frame at the end: building one per KPI cost more than computing them
+    return pd.DataFrame({c: np.concatenate(columns[c]) for c in names})
 
 
 def kpi_table(frame: pd.DataFrame, level: str) -> pd.DataFrame:

@@ -29,13 +29,19 @@ def _clean(value: object) -> float | None:
 
 
 def summarise(
-    model: MarketModel, ts: pd.DataFrame, kpi_frame: pd.DataFrame | None = None
-) -> dict[str, Any]:
-    """A JSON-ready summary of a finished run (`kpi_frame`: its run KPIs, if already computed)."""
+    model: MarketModel, ts: pd.DataFrame, kpi_frame: pd.DataFrame | None = None,
+    tables: MetricTables | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """A JSON-ready summary of a finished run.
+
+    `kpi_frame`: its run KPIs and `tables`: its MetricTables, if already computed (a sweep
+    computes both once per run).
+    """
     spec = model.spec
-    frame = kpis(ts, spec) if kpi_frame is None else kpi_frame
-    kpi = frame.set_index(["level", "id", "kpi"])["value"]
-    table = MetricTables(ts)
+    table = MetricTables(ts) if tables is None else tables
+    frame = kpis(ts, spec, tables=table) if kpi_frame is None else kpi_frame
+    kpi = dict(zip(zip(frame["level"], frame["id"], frame["kpi"], strict=True), frame["value"],
+                   strict=True))  # fmt: skip
 
     def k(level: str, who: str, name: str) -> float | None:
         return _clean(kpi.get((level, who, name), float("nan")))

@@ -13,6 +13,7 @@ intervention aimed at nothing) are refused here with the field's path.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Self
@@ -429,6 +430,7 @@ CONTRACT_TRUST_PARAMETERS = ("initial", "gain", "loss")
 """Parameters of the `trust` strategy that a contract sets itself (its `trust:` settings)."""
 
 
+@functools.lru_cache(maxsize=4096)  # every model re-validates its tree; a sweep builds many
 def strategy_problem(spec: str, in_contract: bool = False) -> str | None:
     """Why `spec` is not a strategy as `linkages tournament` reads it, or None.
 
