@@ -11,7 +11,9 @@ party's payoff is its firm's mean profit per period over the horizon.
 
 From the four means: each side's T, R, P, S (temptation, reward, punishment, sucker's payoff),
 the class of the game for each side, and the continuation probability above which grim-trigger
-cooperation is sustainable, (T - R) / (T - P). Differences T - R, R - P, P - S get paired
+cooperation is sustainable, (T - R) / (T - P), if the stage game were stationary. The market's
+is not (a defection's costs come later, through customers, brand and trust): whether a
+deviation pays in it is measured by `analysis.deviation`. Differences T - R, R - P, P - S get paired
 confidence intervals (the replications are paired by seed), which is how an ordering is
 established with few runs.
 
@@ -211,6 +213,9 @@ class PayoffMatrix:
 
     def critical_continuation(self, party: str) -> float | None:
         """The critical continuation probability of `party`, (T - R) / (T - P).
+
+        The stationary-game approximation: the folk theorem's threshold for this stage game
+        repeated unchanged; `analysis.deviation` measures the state-dependent game itself.
 
         0 when defecting never tempts; None when mutual cooperation is not better than mutual
         defection (nothing to sustain).

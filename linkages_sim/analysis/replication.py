@@ -43,12 +43,35 @@ def _run(job: tuple[Scenario, int, int | None, Callable[[MarketModel], Any]]) ->
     return measure(model)
 
 
-def _run_pickled(payload: bytes) -> bytes:
-    """Run a job as a worker receives it, pickled with cloudpickle.
+def _call_pickled(payload: bytes) -> bytes:
+    """Run `function(job)` as a worker receives it, pickled with cloudpickle.
 
-    Cloudpickle both ways: results may be of types defined in the caller's `__main__` too.
+    Cloudpickle both ways: functions and results may be defined in the caller's `__main__`.
     """
-    return cloudpickle.dumps(_run(cloudpickle.loads(payload)))
+    function, job = cloudpickle.loads(payload)
+    return cloudpickle.dumps(function(job))
+
+
+def run_jobs[J, T](
+    function: Callable[[J], T], jobs: Sequence[J], workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[T]:  # fmt: skip
+    """`function(job)` for every job, in order, serially or on `workers` spawned processes."""
+    results: list[T] = []
+    if workers <= 1:
+        for k, job in enumerate(jobs, 1):
+            results.append(function(job))
+            if progress:
+                progress(k, len(jobs))
+        return results
+    context = get_context("spawn")  # not fork: the parent holds numba's worker threads
+    payloads = [cloudpickle.dumps((function, job)) for job in jobs]
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
+        for k, result in enumerate(pool.map(_call_pickled, payloads), 1):
+            results.append(cloudpickle.loads(result))
+            if progress:
+                progress(k, len(jobs))
+    return results
 
 
 def run_many[T](
@@ -63,18 +86,4 @@ def run_many[T](
     With `structure_seed`, every run shares one market layout (see `rng.Streams`).
     """
     tasks = [(scenario, seed, structure_seed, measure) for scenario, seed in jobs]
-    results: list[T] = []
-    if workers <= 1:
-        for k, task in enumerate(tasks, 1):
-            results.append(_run(task))
-            if progress:
-                progress(k, len(tasks))
-        return results
-    context = get_context("spawn")  # not fork: the parent holds numba's worker threads
-    payloads = [cloudpickle.dumps(task) for task in tasks]
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread) as pool:
-        for k, result in enumerate(pool.map(_run_pickled, payloads), 1):
-            results.append(cloudpickle.loads(result))
-            if progress:
-                progress(k, len(tasks))
-    return results
+    return run_jobs(_run, tasks, workers, progress)

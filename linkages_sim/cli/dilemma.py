@@ -116,8 +116,9 @@ def _print_matrix(m) -> None:
         gaps.add_row(party, *(f"{d['mean']:,.0f} ± {(d['ci_high'] - d['ci_low']) / 2:,.0f}"
                               if d["ci_low"] is not None else f"{d['mean']:,.0f}"
                               for d in diffs.values()))  # fmt: skip
-    sides.caption = ("w*: continuation probability above which grim-trigger cooperation is "
-                     "sustainable, (T-R)/(T-P)")  # fmt: skip
+    sides.caption = ("w* = (T-R)/(T-P): grim trigger's continuation threshold in a stationary "
+                     "game, an approximation for this state-dependent one; `linkages "
+                     "deviation` measures whether a deviation pays")  # fmt: skip
     gaps.caption = "mean ± half-width of its 95% interval"
     console.print(sides)
     console.print(gaps)
@@ -137,7 +138,7 @@ def _print_matrix(m) -> None:
     critical = record["critical_continuation"]
     line = f"game: [bold]{game}[/]"
     if critical is not None:
-        line += f"; cooperation sustainable with grim trigger if w >= {critical:.2f}"
+        line += f"; stationary-game approximation: grim trigger needs w >= {critical:.2f}"
     console.print(line, highlight=False)
 
 

@@ -91,6 +91,10 @@ class Relationship:
     penalty_override: float | None = None
     """An SLA penalty set by an intervention for every clause (None: the clauses' own)."""
     """Since the last renewal: periods, units, retail revenue, production cost."""
+    deviation: tuple[str, int] | None = None
+    """(party, period): that party defects at the review of that period, whatever its strategy
+    says, and follows its strategy otherwise: the one-shot deviation `analysis.deviation`
+    measures. Set on a built model, never by a scenario."""
 
     @classmethod
     def from_contract(
@@ -179,6 +183,8 @@ class Relationship:
             self.distributor_moves, self.seen_by_distributor,
             streams.generator(Purpose.STRATEGY, period, self.index, DISTRIBUTOR),
         )  # fmt: skip
+        if self.deviation is not None and self.deviation[1] == period:
+            setattr(self, f"{self.deviation[0]}_action", D)  # its strategy reads the D it played
         self.supplier_moves.append(self.supplier_action)
         self.distributor_moves.append(self.distributor_action)
         return penalties

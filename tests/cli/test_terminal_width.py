@@ -34,6 +34,7 @@ def assert_fits(out, *, command: str) -> None:
         ("payoff-matrix", "--customers", "800", "--periods", "3", "--replications", "2"),
         ("payoff-matrix", "--customers", "800", "--periods", "3", "--replications", "2",
          "--sweep-sla", "0:2000:2000"),
+        ("deviation", "--customers", "600", "--periods", "8", "--replications", "2"),
         ("compare", "baseline", "price_war", *RUN, "--replications", "2", "--out", "c"),
         ("evaluate", "interventions", "--customers", "400", "--periods", "32",
          "--replications", "2", "--out", "e"),
