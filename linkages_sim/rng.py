@@ -42,6 +42,8 @@ class Purpose(IntEnum):
     PLAYER_B = 53
     MORAN = 54
     HIDDEN_OPPONENT = 55
+    COMPLAINT_CAUSE = 38  # key (period, segment): which dimension each complaint names
+    MYSTERY_SHOPPER = 39  # key (period, store): a mystery shopper's measurement error
 
 
 STRUCTURE = frozenset({Purpose.HOMES, Purpose.INITIAL_STATE, Purpose.INITIAL_CHOICE})

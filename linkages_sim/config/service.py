@@ -281,6 +281,21 @@ class Survey(_Strict):
     noise: float = Field(0.1, ge=0.0, le=1.0, description="Standard deviation of a rating")
 
 
+class MysteryShopper(_Strict):
+    """A periodic mystery-shopper audit of every store's standards (seed slide 63: measure).
+
+    An outside auditor measures each standard's indicator with its own log measurement error,
+    smaller than the store's self-measurement (`Standard.measurement_noise`) by default, and
+    reads it as met or not. Audits are measurement only: what a contract's `standards_met`
+    clause reads stays the store's own reading.
+    """
+
+    every: int = Field(13, ge=1, le=520, description="Periods between audits (13: a quarter)")
+    noise: float = Field(0.03, ge=0.0, le=2.0, description="Standard deviation of the audit's "
+                         "log measurement error (a multiplicative error); an assumption, a "
+                         "trained auditor measures more precisely than the store itself")
+
+
 class ServiceModel(_Strict):
     """The six-dimension service model, market-wide: costs, the survey and the manager.
 
@@ -300,6 +315,10 @@ class ServiceModel(_Strict):
                                 "service budget the manager moves per survey")
     min_share: float = Field(0.02, ge=0.0, le=1 / 6, description="Smallest budget share the "
                              "manager leaves a dimension")  # fmt: skip
+    mystery_shopper: MysteryShopper | None = Field(
+        None, description="Audits of the stores' standards by a mystery shopper (none: no "
+        "audits)",
+    )
 
 
 __all__ = [
@@ -314,6 +333,7 @@ __all__ = [
     "DimensionLevels",
     "DimensionWeights",
     "Indicator",
+    "MysteryShopper",
     "ServiceModel",
     "Standard",
     "Survey",

@@ -178,7 +178,8 @@ class MarketModel(mesa.Model):
         if self.service is not None:
             self.service.after_period(
                 p, [seg.customers for seg in self.segments], [t.buyers for t in tallies],
-                self.offers, [st.greeting_time_s for st in self.stores])  # fmt: skip
+                self.offers, [st.greeting_time_s for st in self.stores],
+                [seg.outputs for seg in self.segments])  # fmt: skip
         self.measure_compliance(p)
         self.check_conservation(p, tally)
         self.reconcile(p)

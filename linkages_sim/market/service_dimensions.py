@@ -23,6 +23,11 @@ monitored, fed back and improved. Here (docs/service.md):
   policy; `largest_gap` is importance-performance analysis (Martilla & James 1977): spend more
   where importance x gap is largest ("concentrate here"), less where it is smallest ("possible
   overkill").
+- **Complaint logs** name one dimension per complaint, drawn with chances proportional to the
+  segment's weight x the dimension's shortfall (expectation minus delivered level; SERVQUAL's
+  gap as the cause of dissatisfaction), counted per store and dimension every period.
+- **Mystery shoppers**, when set, audit every standard periodically with their own, smaller
+  measurement error (measurement only; clauses read the store's own readings).
 
 With the defaults every dimension is the store's one service level, bit for bit
 (`kernels.weighted_levels` is anchored on the first dimension), so a scenario that turns the
@@ -107,6 +112,8 @@ class StoreService:
     level: np.ndarray = field(default_factory=lambda: np.zeros(N_DIMENSIONS))  # delivered
     measured: dict[str, float] = field(default_factory=dict)  # latest measured indicator
     met: dict[str, float] = field(default_factory=dict)  # latest reading: 1 met, 0 not, NaN
+    audited: dict[str, float] = field(default_factory=dict)  # latest mystery-shopper reading
+    audit_met: dict[str, float] = field(default_factory=dict)  # ... read as met: 1, 0, NaN
 
     @classmethod
     def from_spec(cls, spec: StoreSpec, model: ServiceModel) -> StoreService:
@@ -114,9 +121,10 @@ class StoreService:
         cost = _vector(model.cost_shares, 0.0)
         budget = cost.copy() if spec.service_budget is None else _vector(spec.service_budget, 0.0)
         nan = float("nan")
+        unread = {s.id: nan for s in spec.standards}
         return cls(nominal=_vector(spec.service, spec.service_level), cost=cost, budget=budget,
-                   standards=list(spec.standards), measured={s.id: nan for s in spec.standards},
-                   met={s.id: nan for s in spec.standards})  # fmt: skip
+                   standards=list(spec.standards), measured=dict(unread), met=dict(unread),
+                   audited=dict(unread), audit_met=dict(unread))  # fmt: skip
 
     def held_greeting(self, greeting_s: float) -> float:
         """The greeting time once greeting standards hold it within their targets."""
@@ -152,14 +160,73 @@ class StoreService:
         z = streams.generator(Purpose.STANDARDS, period, index).standard_normal(len(due))
         for s, noise in zip(due, z, strict=True):
             value = indicator_value(s, self.level, greeting_s, fill)
-            measured = value * math.exp(s.measurement_noise * noise)
-            self.measured[s.id] = measured
-            self.met[s.id] = float(s.met_by(measured)) if measured == measured else float("nan")
+            self.measured[s.id], self.met[s.id] = read(s, value, s.measurement_noise, noise)
+
+    def audit(self, period: int, streams: Streams, index: int, greeting_s: float, fill: float,
+              noise_sd: float) -> None:  # fmt: skip
+        """A mystery shopper measures every standard with the audit's own error and reads it.
+
+        Its own stream (`MYSTERY_SHOPPER`, keyed by period and store), so audits change no
+        other draw: a run with audits plays exactly as one without.
+        """
+        if not self.standards:
+            return
+        z = streams.generator(Purpose.MYSTERY_SHOPPER, period, index).standard_normal(
+            len(self.standards))  # fmt: skip
+        for s, noise in zip(self.standards, z, strict=True):
+            value = indicator_value(s, self.level, greeting_s, fill)
+            self.audited[s.id], self.audit_met[s.id] = read(s, value, noise_sd, noise)
+
+    def audits_met(self) -> float:
+        """Share of the standards met at the latest audit (NaN before one, or without any)."""
+        read_ = [v for v in self.audit_met.values() if v == v]
+        return float(sum(read_)) / len(read_) if read_ else float("nan")
 
     def standards_met(self) -> tuple[float, int]:
         """Standards met at their latest reading, and how many have been read."""
         read = [v for v in self.met.values() if v == v]
         return float(sum(read)), len(read)
+
+
+def read(standard: Standard, value: float, noise_sd: float, z: float) -> tuple[float, float]:
+    """A measurement of a standard's indicator and its reading: 1 met, 0 not, NaN if unknown.
+
+    `measured = value x exp(noise_sd x z)`, `z` a standard normal: a multiplicative error,
+    so E[log(measured / value)] = 0 and its standard deviation is `noise_sd`.
+    """
+    measured = value * math.exp(noise_sd * z)
+    return measured, float(standard.met_by(measured)) if measured == measured else float("nan")
+
+
+def complaint_chances(weights: np.ndarray, expectation: np.ndarray,
+                      level: np.ndarray) -> np.ndarray:  # fmt: skip
+    """The chance a complaint names each dimension, per segment, store and dimension.
+
+    Proportional to the segment's importance weight x the dimension's shortfall at the store,
+    `max(0, expectation - delivered level)`: a complaint is about a dimension that falls short
+    of what the customer expects (SERVQUAL's gap, Parasuraman, Zeithaml & Berry 1985) and that
+    the customer cares about. Where no weighted dimension falls short (a complaint after a
+    stock-out, or an unlucky experience), the chances are the weights alone: customers name
+    what matters to them. `weights` and `expectation` are segments x 6, `level` stores x 6.
+    """
+    shortfall = np.maximum(0.0, expectation[:, None, :] - level[None, :, :])
+    score = weights[:, None, :] * shortfall
+    total = score.sum(axis=2, keepdims=True)
+    fallback = np.broadcast_to(weights[:, None, :], score.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0.0, score / total, fallback)
+
+
+def cumulative_chances(chances: np.ndarray) -> np.ndarray:
+    """Cumulative chances along the last axis, exactly 1 from each row's last positive chance.
+
+    So rounding can never name a dimension without a chance (`kernels.complaint_causes`).
+    """
+    cumulative = np.cumsum(chances, axis=-1)
+    cumulative /= cumulative[..., -1:]
+    n = chances.shape[-1]
+    last = n - 1 - np.argmax(chances[..., ::-1] > 0.0, axis=-1)
+    return np.where(np.arange(n) >= last[..., None], 1.0, cumulative)
 
 
 class ManagerPolicy(Protocol):
@@ -304,6 +371,7 @@ class ServiceSystem:
         self.policy: ManagerPolicy = policy_for(self.spec)
         self.survey: SurveyResult | None = None  # the latest
         self.surveyed_in: int | None = None  # its period
+        self.complaints = np.zeros((len(self.stores), N_DIMENSIONS), dtype=np.int64)  # period's
 
     def levels(self) -> np.ndarray:
         """Every store's delivered levels, stores x dimensions."""
@@ -324,12 +392,14 @@ class ServiceSystem:
                                    perceived_dimensions=self.perceived.copy())  # fmt: skip
 
     def after_period(self, period: int, customers: list[kernels.Customers],
-                     buyers: list[np.ndarray], offers: Any,
-                     greeting: list[float]) -> None:  # fmt: skip
-        """Expectations drift; standards due are read; a survey due is run and acted on.
+                     buyers: list[np.ndarray], offers: Any, greeting: list[float],
+                     outputs: list[kernels.Outputs]) -> None:  # fmt: skip
+        """Log complaints; drift expectations; read (and audit) standards due; survey, manage.
 
-        `buyers` are each segment's purchases per offer, `greeting` each store's greeting time.
+        `buyers` are each segment's purchases per offer, `greeting` each store's greeting time,
+        `outputs` each segment's per-customer outputs of the period (its complaints).
         """
+        self.log_complaints(period, customers, outputs)
         for g, bought in enumerate(buyers):
             total = bought.sum()
             if total > 0:
@@ -340,12 +410,34 @@ class ServiceSystem:
             mine = (offers.store == k) & offers.open
             fill = float(offers.fill[mine].mean()) if mine.any() else float("nan")
             store.review(period, self.streams, k, greeting[k], fill)
+            shopper = self.spec.mystery_shopper
+            if shopper is not None and (period + 1) % shopper.every == 0:
+                store.audit(period, self.streams, k, greeting[k], fill, shopper.noise)
         if (period + 1) % self.spec.survey.every:
             return
         self.survey = run_survey(customers, self.levels(), self.expectation, self.spec.survey,
                                  self.streams, period)  # fmt: skip
         self.surveyed_in = period
         self.manage(self.survey)
+
+    def log_complaints(self, period: int, customers: list[kernels.Customers],
+                       outputs: list[kernels.Outputs]) -> None:  # fmt: skip
+        """This period's complaint log: each complaint names one dimension (`complaint_chances`).
+
+        The chances use the expectations the customers held this period (before they drift)
+        and the levels delivered; the draws come from the `COMPLAINT_CAUSE` stream (keyed by
+        period and segment), one per complaint, so the log changes no other draw.
+        """
+        cumulative = cumulative_chances(complaint_chances(self.weights, self.expectation,
+                                                          self.levels()))  # fmt: skip
+        self.complaints = np.zeros((len(self.stores), N_DIMENSIONS), dtype=np.int64)
+        for g, (c, out) in enumerate(zip(customers, outputs, strict=True)):
+            n = int(np.count_nonzero(out.event & kernels.codes.COMPLAINED))
+            if n == 0:
+                continue
+            u = self.streams.uniform(Purpose.COMPLAINT_CAUSE, period, g, n)
+            self.complaints += kernels.complaint_causes(c, out, u,
+                                                        np.ascontiguousarray(cumulative[g]))
 
     def manage(self, survey: SurveyResult) -> None:
         """Each store's manager reads its survey and moves budget by the policy."""
@@ -367,13 +459,20 @@ class ServiceSystem:
         if surveyed:
             n, perceived, gap = self.survey.pooled()
         for k, (store, name) in enumerate(zip(self.stores, store_names, strict=True)):
-            met, read = store.standards_met()
+            met, n_read = store.standards_met()
             metrics = {f"service_{d}": float(store.level[i]) for i, d in enumerate(DIMENSIONS)}
             metrics |= {f"budget_{d}": float(store.budget[i]) for i, d in enumerate(DIMENSIONS)}
-            metrics["standards_met"] = met / read if read else float("nan")
+            metrics["standards_met"] = met / n_read if n_read else float("nan")
             for s in store.standards:
                 metrics[f"standard_{s.id}"] = store.met[s.id]
                 metrics[f"standard_{s.id}_measured"] = store.measured[s.id]
+            metrics |= {f"complaints_{d}": float(self.complaints[k, i])
+                        for i, d in enumerate(DIMENSIONS)}  # fmt: skip
+            if self.spec.mystery_shopper is not None:
+                metrics["audit_standards_met"] = store.audits_met()
+                for s in store.standards:
+                    metrics[f"audit_{s.id}"] = store.audit_met[s.id]
+                    metrics[f"audit_{s.id}_measured"] = store.audited[s.id]
             if surveyed:
                 metrics |= self._survey_metrics(k, n, perceived, gap)
             out.append(("store", name, metrics))
@@ -408,9 +507,12 @@ __all__ = [
     "ServiceSystem",
     "StoreService",
     "SurveyResult",
+    "complaint_chances",
+    "cumulative_chances",
     "enabled",
     "indicator_value",
     "policy_for",
+    "read",
     "run_survey",
     "segment_weights",
 ]

@@ -47,6 +47,12 @@ FIGURE_CAPTIONS = {
     "map": "The market: customers' homes (density of a customer sample), the stores in their "
     "distributor's colour sized by their share of retail value, and the area nearest each "
     "store.",
+    "service_gap": "Each store's service gap at the last survey (SERVQUAL): what its "
+    "respondents expect of each dimension (open) and perceive (filled), the gap (expectation "
+    "minus perception) written beside each; red is a shortfall.",
+    "importance_performance": "Importance-performance matrix per segment at the last survey "
+    "(Martilla & James 1977): each dimension's weight against its perceived level, split at "
+    "the means; \"Concentrate here\" is important and below the others.",
 }
 """One sentence under each figure of the report, by file stem."""
 EVENTS_NOTE = (

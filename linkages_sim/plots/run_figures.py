@@ -113,7 +113,8 @@ def draw_figures(
 
     `scenario` gives firms' order and colours, stores' owners and the contracts' break
     thresholds; `events` (plots.events) are marked on the time axes; `homes` (a customer
-    sample with `x_km`, `y_km`) draws map.png, which needs the scenario too.
+    sample with `x_km`, `y_km`) draws map.png, which needs the scenario too. With the service
+    model, the service figures follow (plots.service_figures).
     """
     tables = MetricTables(ts)
     look = _Look(tables, scenario)
@@ -133,6 +134,9 @@ def draw_figures(
         else:
             fig = lines_figure(FIGURES[name], tables, look, events)
         yield name, fig
+    from linkages_sim.plots.service_figures import draw_service_figures
+
+    yield from draw_service_figures(tables, scenario)  # only with the service model (service.md)
 
 
 class _Look:

@@ -9,8 +9,13 @@ plus noise. One uniform draw per customer decides both invitation and response (
 response needs `u < invite x respond`, so P(respond | invited) is the response chance), and a
 respondent's six noise draws are taken in customer order.
 
-Both kernels are serial: the survey runs once per review period, and serial sums in customer
-order give the numpy twins' bits whatever the thread count (as `tally`).
+A complaint log (`complaint_causes`) names one dimension per complaint: the r-th complainant in
+customer order takes the r-th uniform and the dimension it falls in on the store's cumulative
+attribution chances (`ServiceSystem` sets them: the segment's weight x the dimension's
+shortfall, docs/service.md).
+
+The kernels are serial: the survey runs once per review period, complaints are rare, and serial
+sums in customer order give the numpy twins' bits whatever the thread count (as `tally`).
 `weighted_levels` (plain numpy, per offer) combines six levels by a segment's weights.
 """
 
@@ -19,7 +24,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from linkages_sim.market.kernels.codes import ACTIVE
+from linkages_sim.market.kernels.codes import ACTIVE, COMPLAINED
 
 NOT_INVITED, INVITED, RESPONDED = 0, 1, 2
 """A customer's survey flag."""
@@ -135,6 +140,44 @@ def survey_tally_reference(customers, flags, noise, ratings):
     return SurveyCounts(invited, responded, sums)
 
 
+@njit(cache=True)
+def complaint_causes(customers, outputs, u, cumulative):
+    """Complaints per store and dimension (int64, stores x dimensions) for one segment.
+
+    Each customer whose `outputs.event` has COMPLAINED names one dimension: the r-th such
+    customer in customer order takes `u[r]` (uniform) and the first dimension d of its store k
+    with `u[r] < cumulative[k, d]` (the last if none). `cumulative` (float64, stores x
+    dimensions) is non-decreasing along each row and ends at 1, so a dimension with no chance
+    (an equal step) is never named. Every complaint is counted once: a row sums to the store's
+    complaints.
+    """
+    store = customers.store
+    event = outputs.event
+    n_stores, n_dims = cumulative.shape
+    counts = np.zeros((n_stores, n_dims), dtype=np.int64)
+    r = 0
+    for i in range(event.shape[0]):
+        if not event[i] & COMPLAINED:
+            continue
+        k = store[i]
+        d = 0
+        while d < n_dims - 1 and u[r] >= cumulative[k, d]:
+            d += 1
+        counts[k, d] += 1
+        r += 1
+    return counts
+
+
+def complaint_causes_reference(customers, outputs, u, cumulative):
+    """Numpy twin of `complaint_causes`."""
+    n_stores, n_dims = cumulative.shape
+    k = customers.store[(outputs.event & COMPLAINED) > 0]
+    draws = u[: k.size, None]
+    d = np.sum(draws >= cumulative[k, : n_dims - 1], axis=1)  # rows are non-decreasing
+    flat = np.bincount(k * n_dims + d, minlength=n_stores * n_dims)
+    return flat.reshape(n_stores, n_dims).astype(np.int64)
+
+
 def weighted_levels(levels: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """The weighted mean of six levels per row, anchored on the first so equal levels stay exact.
 
@@ -156,6 +199,8 @@ __all__ = [
     "SurveyCounts",
     "SurveyParams",
     "SurveyRatings",
+    "complaint_causes",
+    "complaint_causes_reference",
     "survey_respond",
     "survey_respond_reference",
     "survey_tally",
