@@ -1,4 +1,4 @@
-"""python -m benchmarks [--quick] [--only floor,choice,end_to_end,startup] [--no-write]
+"""python -m benchmarks [--quick] [--only floor,choice,end_to_end,startup,sweep] [--no-write]
 
 Runs the benchmarks and prints each figure as it comes; a full run (no --quick, no --only)
 rewrites benchmarks/RESULTS.md."""
@@ -9,10 +9,10 @@ import argparse
 
 import numba
 
-from . import choice, end_to_end, floor, startup, traffic
+from . import choice, end_to_end, floor, startup, sweep, traffic
 from .harness import Report, Row, measure, ns_per, results_path
 
-ALL = ("floor", "choice", "end_to_end", "startup")
+ALL = ("floor", "choice", "end_to_end", "startup", "sweep")
 
 
 def thread_counts() -> list[int]:
@@ -187,6 +187,15 @@ def bench_startup(report: Report, customers: int) -> None:
                    f"max {max(t.outside):.2f}"))  # fmt: skip
 
 
+def bench_sweep(report: Report, quick: bool) -> None:
+    """Sweep throughput with 1 and 2 workers and on Dask, per-run overhead, driver memory, Mesa's
+    batch_run, and (full runs) the acceptance sweep local vs Dask (`benchmarks/sweep.py`)."""
+    runs, customers = (8, 2_000) if quick else (40, 10_000)
+    for f in sweep.measure(runs, customers, acceptance=not quick):
+        report.add(Row(f.what, f.size, 1, f.figure, f.ratio,
+                       command="python -m benchmarks.sweep --acceptance"))  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
@@ -213,6 +222,9 @@ def main() -> None:
     if "startup" in only:
         print("start-up")
         bench_startup(report, 20_000 if quick else 100_000)
+    if "sweep" in only:
+        print("sweep")
+        bench_sweep(report, quick)
     if args.no_write or only != set(ALL) or quick:
         print("RESULTS.md not written (it records full runs of every benchmark)")
     else:

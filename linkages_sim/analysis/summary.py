@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from linkages_sim.analysis.kpis import kpis
@@ -57,7 +58,11 @@ def summarise(
         }
         for s in model.suppliers
     }
-    store_active = table("store", "customers_active")
+    def column(level: str, metric: str, who: str) -> np.ndarray:
+        grid = table.grid(level, metric)
+        return grid.values[:, grid.ids.get_loc(who)]
+
+    active_end = {st.name: column("store", "customers_active", st.name)[-1] for st in model.stores}
     distributors = {}
     for d in model.distributors:
         weekly = k("distributor", d.name, "retention_rate")
@@ -67,7 +72,7 @@ def summarise(
             "retention_rate_weekly": weekly,
             "retention_rate_annualised": None if weekly is None
             else _clean(weekly**PERIODS_PER_YEAR),
-            "customers_active_end": int(store_active.iloc[-1][[st.name for st in d.stores]].sum()),
+            "customers_active_end": int(sum(active_end[st.name] for st in d.stores)),
             "satisfaction_end": k("distributor", d.name, "satisfaction"),
         }
     contracts = {
@@ -84,10 +89,10 @@ def summarise(
             "recontracts": list(r.recontracts),
             "mutual_cooperation_share": k("contract", r.key, "mutual_cooperation"),
             "sla_penalty_paid_by_supplier": _clean(
-                table("contract", "sla_penalty_paid_by_supplier")[r.key].sum()
+                np.nansum(column("contract", "sla_penalty_paid_by_supplier", r.key))
             ),
             "sla_penalty_paid_by_distributor": _clean(
-                table("contract", "sla_penalty_paid_by_distributor")[r.key].sum()
+                np.nansum(column("contract", "sla_penalty_paid_by_distributor", r.key))
             ),
             "compliance": {
                 c.name: k("contract", r.key, f"compliance_{c.name}") for c in r.spec.clauses
@@ -97,7 +102,7 @@ def summarise(
         for r in model.relationships
     }
     def market(metric: str) -> pd.Series:
-        return table("market", metric)["market"]
+        return pd.Series(column("market", metric, "market"))
 
     return {
         "scenario": spec.name,

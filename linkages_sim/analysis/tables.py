@@ -6,6 +6,7 @@ imports this without the model.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -16,6 +17,12 @@ def metric_table(timeseries: pd.DataFrame, level: str, metric: str) -> pd.DataFr
     """One metric of one level as a period x id table."""
     rows = timeseries[(timeseries["level"] == level) & (timeseries["metric"] == metric)]
     return rows.pivot(index="period", columns="id", values="value")
+
+
+@functools.cache
+def _single(name: str) -> pd.Index:
+    """The one-label column index of a one-column grid (shared: indexes are immutable)."""
+    return pd.Index([name])
 
 
 class Grid:
@@ -47,7 +54,7 @@ class Grid:
 
     def frame(self) -> pd.DataFrame:
         """The grid as a DataFrame (index `period`, columns `id`)."""
-        return pd.DataFrame(self.values, index=self.periods, columns=self.ids)
+        return pd.DataFrame(self.values.copy(), index=self.periods.copy(), columns=self.ids.copy())
 
     def column(self, name: str) -> Grid:
         """One id's column, as a one-column grid."""
@@ -56,7 +63,7 @@ class Grid:
 
     def named(self, name: str) -> Grid:
         """A one-column grid under another id."""
-        return Grid(self.values, self.periods, pd.Index([name]))
+        return Grid(self.values, self.periods, _single(name))
 
     def fillna(self, value: float) -> Grid:
         """Missing cells set to `value`."""
@@ -64,13 +71,18 @@ class Grid:
 
     def reindex(self, periods: pd.Index, ids: pd.Index) -> Grid:
         """The grid on other periods and ids (cells it does not have are NaN)."""
+        if self._same_labels_as(periods, ids):
+            return self
         rows, cols = self.periods.get_indexer(periods), self.ids.get_indexer(ids)
         padded = np.pad(self.values, ((0, 1), (0, 1)), constant_values=np.nan)
         return Grid(padded[rows[:, None], cols[None, :]], periods, ids)
 
     def _same_labels(self, other: Grid) -> bool:
-        return (other.periods is self.periods or other.periods.equals(self.periods)) and (
-            other.ids is self.ids or other.ids.equals(self.ids))
+        return self._same_labels_as(other.periods, other.ids)
+
+    def _same_labels_as(self, periods: pd.Index, ids: pd.Index) -> bool:
+        return (periods is self.periods or periods.equals(self.periods)) and (
+            ids is self.ids or ids.equals(self.ids))
 
     def _pair(self, other: object) -> tuple[Grid, np.ndarray | float]:
         if not isinstance(other, Grid):
@@ -143,9 +155,16 @@ class MetricTables:
         self._period, self._periods = pd.factorize(timeseries["period"], sort=True)
         self._value = timeseries["value"].to_numpy(dtype=float)
         self._id, self._ids = pd.factorize(timeseries["id"], sort=True)
-        groups = timeseries.groupby(["level", "metric"], sort=False, observed=True).indices
-        # first appearance order, as the long table lists them
-        self._rows = dict(sorted(groups.items(), key=lambda kv: kv[1][0]))
+        level, levels = pd.factorize(timeseries["level"])  # first-appearance order
+        metric, metrics = pd.factorize(timeseries["metric"])
+        key = level * len(metrics) + metric
+        order = np.argsort(key, kind="stable")
+        starts = np.flatnonzero(np.diff(key[order], prepend=-1))
+        groups = np.split(order, starts[1:])
+        # in order of first appearance, as the long table lists them
+        levels, metrics = list(levels), list(metrics)
+        self._rows = {(levels[level[g[0]]], metrics[metric[g[0]]]): g
+                      for g in sorted(groups, key=lambda g: g[0])}  # fmt: skip
         self._tables: dict[tuple[str, str], Grid] = {}
         self._indexes: dict[tuple[str, bytes], pd.Index] = {}  # metrics share periods and ids
 

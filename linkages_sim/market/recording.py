@@ -85,11 +85,12 @@ class MetricsRecorder:
         """Keep the firms, relationships and ledger that the metrics are read from."""
         self.suppliers, self.distributors, self.stores = suppliers, distributors, stores
         self.relationships, self.ledger = relationships, ledger
-        self.rows: list[tuple[int, str, str, str, float]] = []
+        # one block per (period, level, id): its metric names and their values
+        self.blocks: list[tuple[int, str, str, tuple[str, ...], list[float]]] = []
         self.periods: list[int] = []
 
     def _add(self, period: int, level: str, who: str, metrics: dict[str, float]) -> None:
-        self.rows.extend((period, level, who, name, v) for name, v in metrics.items())
+        self.blocks.append((period, level, who, tuple(metrics), list(metrics.values())))
 
     def record(self, outcome: PeriodOutcome) -> None:
         """Append every metric of the period at every level."""
@@ -207,11 +208,10 @@ class MetricsRecorder:
                 by_distributor, r.wholesale_price, float(units[o.contract == k].sum()),
             )  # fmt: skip
             self._add(period, "contract", r.key, dict(zip(CONTRACT_METRICS, values, strict=True)))
-            self.rows.extend(
-                (period, "contract", r.key, f"compliance_{clause.name}",
-                 float(r.compliance[clause.name][1]) if r.active else float("nan"))
-                for clause in r.spec.clauses
-            )  # fmt: skip
+            self._add(period, "contract", r.key, {
+                f"compliance_{clause.name}":
+                float(r.compliance[clause.name][1]) if r.active else float("nan")
+                for clause in r.spec.clauses})  # fmt: skip
         for level, who, metrics in outcome.service or ():
             self._add(period, level, who, metrics)
         self.periods.append(period)
@@ -221,18 +221,27 @@ class MetricsRecorder:
 
         Sorted by level, id, metric and period.
         """
-        if not self.rows:
+        blocks = self.blocks
+        if not blocks:
             return pd.DataFrame({"period": np.array([], dtype=np.int64),
                                  **{c: pd.Series([], dtype=str) for c in ("level", "id", "metric")},
                                  "value": np.array([], dtype=np.float64)})  # fmt: skip
-        period, level, who, metric, value = zip(*self.rows, strict=True)
-        codes = {name: pd.factorize(np.array(column, dtype=object), sort=True)
-                 for name, column in (("level", level), ("id", who), ("metric", metric))}
-        rank = np.array([LEVELS.index(name) for name in codes["level"][1]])
-        period = np.array(period, dtype=np.int64)
-        # one lexsort of integer codes, not a sort of strings (a sweep pays this every run)
-        order = np.lexsort((period, codes["metric"][0], codes["id"][0], rank[codes["level"][0]]))
-        strings = {name: pd.array(np.asarray(uniques, dtype=object), dtype="str").take(code[order])
-                   for name, (code, uniques) in codes.items()}  # fmt: skip
-        return pd.DataFrame({"period": period[order], **strings,
-                             "value": np.array(value, dtype=np.float64)[order]})  # fmt: skip
+        # Codes, not strings: the same few metric lists repeat every period, so each list is
+        # coded once; a sweep pays this every run (docs/performance.md).
+        sizes = np.array([len(b[3]) for b in blocks])
+        lists = dict.fromkeys(b[3] for b in blocks)
+        metrics = sorted({name for names in lists for name in names})
+        ids = sorted({b[2] for b in blocks})
+        metric_code, id_code = ({v: k for k, v in enumerate(vs)} for vs in (metrics, ids))
+        coded = {names: np.array([metric_code[n] for n in names], dtype=np.int64)
+                 for names in lists}  # fmt: skip
+        metric = np.concatenate([coded[b[3]] for b in blocks])
+        who = np.repeat([id_code[b[2]] for b in blocks], sizes)
+        level = np.repeat([LEVELS.index(b[1]) for b in blocks], sizes)
+        period = np.repeat(np.array([b[0] for b in blocks], dtype=np.int64), sizes)
+        value = np.array([v for b in blocks for v in b[4]], dtype=np.float64)
+        order = np.lexsort((period, metric, who, level))
+        strings = {name: pd.array(np.array(vocabulary, dtype=object), dtype="str").take(code[order])
+                   for name, vocabulary, code in (("level", LEVELS, level), ("id", ids, who),
+                                                  ("metric", metrics, metric))}  # fmt: skip
+        return pd.DataFrame({"period": period[order], **strings, "value": value[order]})

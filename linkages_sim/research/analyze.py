@@ -130,13 +130,18 @@ class SweepResults:
                               "indices need every point (finish the sweep first)")  # fmt: skip
         return means.sort_index().to_numpy()
 
-    def sobol(self, output: str, seed: int = 0) -> pd.DataFrame:
+    def sobol(self, output: str, seed: int = 1) -> pd.DataFrame:
         """Sobol' first-order (S1) and total (ST) indices of `output`, with confidence intervals.
 
-        The indices are of the mean over replications; the design must be a sobol design.
+        The indices are of the mean over replications; the design must be a sobol design. The
+        intervals are bootstrap intervals drawn with `seed`, which must not be 0: SALib's Sobol
+        analysis takes a seed of 0 for no seed at all, and the intervals would then change from
+        one call to the next.
         """
         from SALib.analyze import sobol
 
+        if not seed:
+            raise ValueError("seed must be a non-zero integer (SALib reads 0 as no seed)")
         if self.design.sampling.kind != "sobol":
             raise DesignError(f"Sobol indices need a sobol design, not {self.design.sampling.kind}")
         y = self._mean_by_point(output)
@@ -147,7 +152,7 @@ class SweepResults:
                              "S1_conf": result["S1_conf"], "ST": result["ST"],
                              "ST_conf": result["ST_conf"]})  # fmt: skip
 
-    def morris(self, output: str, seed: int = 0) -> pd.DataFrame:
+    def morris(self, output: str, seed: int = 1) -> pd.DataFrame:
         """Morris elementary effects of `output`: mu*, its interval, and sigma."""
         from SALib.analyze import morris
 

@@ -94,7 +94,7 @@ class RunTask:
             error = f"{type(err).__name__}: {err}"
             tb = traceback.format_exc(limit=-3)
             error += "\n" + tb if os.environ.get("LINKAGES_SWEEP_TRACEBACKS") else ""
-        return {"run": self.run, "status": status, "error": error,
+        return {"run": self.run, "status": status, "error": error, "worker": os.getpid(),
                 "wall_s": round(time.perf_counter() - started, 4),
                 "simulation_s": None if math.isnan(self._simulated_s)
                 else round(self._simulated_s, 4)}  # fmt: skip
@@ -104,6 +104,7 @@ class RunTask:
             return dict(self.toy(self.point, self.seed)), {}
         from linkages_sim.analysis.kpis import kpis
         from linkages_sim.analysis.summary import summarise
+        from linkages_sim.analysis.tables import MetricTables
         from linkages_sim.market.model import MarketModel
 
         model = MarketModel(self.scenario, seed=self.seed)
@@ -112,12 +113,14 @@ class RunTask:
         self._simulated_s = time.perf_counter() - loop
         ts = model.timeseries()
         outputs: dict[str, float] = {}
-        frame = kpis(ts, model.spec)
+        tables = MetricTables(ts)  # read once, by the KPIs and the summary
+        frame = kpis(ts, model.spec, tables=tables)
         if self.kpis:
-            for level, who, kpi, value in frame.itertuples(index=False):
+            for level, who, kpi, value in zip(frame["level"], frame["id"], frame["kpi"],
+                                              frame["value"], strict=True):  # fmt: skip
                 outputs[f"kpi/{level}/{who}/{kpi}"] = value
         if self.summary:
-            outputs.update(_flatten("summary", summarise(model, ts, frame)))
+            outputs.update(_flatten("summary", summarise(model, ts, frame, tables)))
         if self.output is not None:
             outputs.update({f"custom/{k}": v for k, v in self.output(model).items()})
         metrics = {}

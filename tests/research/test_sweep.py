@@ -218,3 +218,16 @@ def test_an_unreachable_scheduler_is_told_quickly():
                     "/nonexistent/never", "--scheduler", "tcp://127.0.0.1:9")  # fmt: skip
     assert_bad_input(proc, "cannot reach it")
     assert time.time() - started < 20
+
+
+def test_sobol_intervals_are_the_same_every_time_they_are_computed(tmp_path):
+    """SALib reads a seed of 0 as none; the bootstrap intervals must still be reproducible."""
+    design = Design.model_validate({"name": "ishigami", "parameters": [
+        {"path": "x", "name": f"x{i}", "range": {"low": -math.pi, "high": math.pi}}
+        for i in (1, 2, 3)], "sampling": {"kind": "sobol", "samples": 64, "seed": 3},
+        "replications": {"count": 1}})  # fmt: skip
+    sweep(design, tmp_path, toy=ishigami)
+    results = SweepResults.open(tmp_path)
+    assert results.sobol("y").equals(results.sobol("y"))
+    with pytest.raises(ValueError, match="non-zero"):
+        results.sobol("y", seed=0)
