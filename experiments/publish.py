@@ -37,6 +37,9 @@ from linkages_sim.files import atomic_write_text
 EXPERIMENTS = (
     "ipd_tournament", "market_dilemma", "retention_vs_acquisition", "silent_churn", "price_war",
     "location_layout", "service_standards", "calibration", "channel_economics", "noisy_sla",
+    "dynamic_game",
+    "service_dimensions",
+    "market_sensitivity",
 )  # fmt: skip
 """Every experiment folder (each `experiments/NAME/` with experiment.py and README.md)."""
 
@@ -49,6 +52,9 @@ QUICK = {  # small sizes for --quick: every option the experiment takes, made ch
 QUICK["retention_vs_acquisition"] = {"customers": 2_000, "seeds": 2}  # an interval needs two
 QUICK["channel_economics"] = {"customers": 2_000, "seeds": 2, "linear_seeds": 3}
 QUICK["noisy_sla"] = {"customers": 2_000, "replications": 2}
+QUICK["dynamic_game"] = {"customers": 1_000, "seeds": 2, "periods": 8, "short": 4}
+QUICK["service_dimensions"] = {"customers": 1_000, "seeds": 2, "periods": 8}  # 58 short runs
+QUICK["market_sensitivity"] = {"customers": 500, "samples": 4, "periods": 8}  # 48 runs
 QUICK_MARKET = {"customers": 2_000, "seeds": 1}
 """Every other market experiment at --quick."""
 
