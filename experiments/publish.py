@@ -50,7 +50,8 @@ QUICK = {  # small sizes for --quick: every option the experiment takes, made ch
     "calibration": {"customers": 2_000, "seeds": 2, "replications": 2, "self_play_seeds": 3},
 }
 QUICK["retention_vs_acquisition"] = {"customers": 2_000, "seeds": 2}  # an interval needs two
-QUICK["channel_economics"] = {"customers": 2_000, "seeds": 2, "linear_seeds": 3}
+QUICK["channel_economics"] = {"customers": 2_000, "seeds": 2, "linear_seeds": 3, "periods": 16,
+                              "panel": 50}  # fmt: skip
 QUICK["noisy_sla"] = {"customers": 2_000, "replications": 2}
 QUICK["dynamic_game"] = {"customers": 1_000, "seeds": 2, "periods": 8, "short": 4}
 QUICK["service_dimensions"] = {"customers": 1_000, "seeds": 2, "periods": 8}  # 58 short runs

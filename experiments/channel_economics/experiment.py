@@ -87,7 +87,7 @@ def free_pricing(scenario: Scenario, retail: str, wholesale: str = "fixed",
                                         if x["metric"] != "price_deviation"]  # fmt: skip
             c.update(terms)
 
-    return edit_scenario(scenario, change, source="channel_economics", periods=PERIODS)
+    return edit_scenario(scenario, change, source="channel_economics")
 
 
 def fee_at_agreed_margin(scenario: Scenario, seed: int) -> dict[str, float]:
@@ -243,11 +243,20 @@ def figure(linear: dict, static: dict, dynamic: dict, out: Path) -> None:
 
 
 def run_experiment(out: Path, customers=20_000, seeds=5, seed=42, workers=2,
-                   linear_seeds=20) -> dict:  # fmt: skip
-    """All three parts; returns the headline figures (results.json)."""
+                   linear_seeds=20, periods=PERIODS, panel=None) -> dict:  # fmt: skip
+    """All three parts; returns the headline figures (results.json).
+
+    `periods`: the full-market runs' horizon (a year); `panel`: customers per segment in the
+    price-setters' demand panel (None: the scenario's 500). The test's quick size cuts both.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    scenario = edit_scenario(load_scenario(ROOT / "scenarios" / "baseline.yaml"),
-                             customers=customers)  # fmt: skip
+
+    def panel_size(data: dict) -> None:
+        if panel is not None:
+            data["market"].setdefault("pricing", {})["panel"] = panel
+
+    scenario = edit_scenario(load_scenario(ROOT / "scenarios" / "baseline.yaml"), panel_size,
+                             customers=customers, periods=periods)  # fmt: skip
     linear = linear_part(linear_seeds)
     static_table = static_part(scenario, seeds, seed, workers)
     static_table.to_csv(out / "channel_game.csv", index=False)
