@@ -51,6 +51,15 @@ JsonOut = Annotated[
     Path | None, typer.Option("--json", help="Write the result as JSON ('-': standard output).")
 ]
 PlotOut = Annotated[Path | None, typer.Option("--plot", help="Write a PNG figure.")]
+ScenarioArg = Annotated[
+    str | None, typer.Argument(help="Scenario file or built-in name (default: `default`).")
+]
+ContractOpt = Annotated[
+    str | None, typer.Option(help="Contract id (default: the scenario's first contract).")
+]
+CustomersOpt = Annotated[
+    int | None, typer.Option(help="Simulated customers (default: the scenario's).")
+]
 
 def write_json(target: Path | None, record: dict) -> None:
     """Write the JSON record to `target` ('-': standard output), atomically."""

@@ -10,17 +10,24 @@ from typing import Annotated
 
 import typer
 
-from linkages_sim.cli.common import JsonOut, PlotOut, app, console, deliver, fail, progress_bar
+from linkages_sim.cli.common import (
+    ContractOpt,
+    CustomersOpt,
+    JsonOut,
+    PlotOut,
+    ScenarioArg,
+    app,
+    console,
+    deliver,
+    fail,
+    progress_bar,
+)
 
 
 @app.command("deviation")
 def deviation_command(
-    scenario: Annotated[
-        str | None, typer.Argument(help="Scenario file or built-in name (default: `default`).")
-    ] = None,
-    contract: Annotated[
-        str | None, typer.Option(help="Contract id (default: the scenario's first contract).")
-    ] = None,
+    scenario: ScenarioArg = None,
+    contract: ContractOpt = None,
     partner: Annotated[
         str, typer.Option(help="Both parties' strategy: tft or grim.")
     ] = "tft",
@@ -28,9 +35,7 @@ def deviation_command(
         str | None, typer.Option(help="Only this deviator: supplier or distributor.")
     ] = None,
     replications: Annotated[int, typer.Option(help="Seeds, each with its own layout.")] = 5,
-    customers: Annotated[
-        int | None, typer.Option(help="Simulated customers (default: the scenario's).")
-    ] = None,
+    customers: CustomersOpt = None,
     periods: Annotated[
         int | None, typer.Option(help="Horizon in periods (default: the scenario's).")
     ] = None,

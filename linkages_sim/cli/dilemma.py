@@ -10,23 +10,28 @@ from typing import Annotated
 
 import typer
 
-from linkages_sim.cli.common import JsonOut, PlotOut, app, console, deliver, fail, progress_bar
+from linkages_sim.cli.common import (
+    ContractOpt,
+    CustomersOpt,
+    JsonOut,
+    PlotOut,
+    ScenarioArg,
+    app,
+    console,
+    deliver,
+    fail,
+    progress_bar,
+)
 
 
 @app.command("payoff-matrix")
 def payoff_matrix_command(
-    scenario: Annotated[
-        str | None, typer.Argument(help="Scenario file or built-in name (default: `default`).")
-    ] = None,
-    contract: Annotated[
-        str | None, typer.Option(help="Contract id (default: the scenario's first contract).")
-    ] = None,
+    scenario: ScenarioArg = None,
+    contract: ContractOpt = None,
     periods: Annotated[int, typer.Option(help="Horizon of each run, in periods.")] = 13,
     replications: Annotated[int, typer.Option(help="Runs per action profile.")] = 10,
     seed: Annotated[int | None, typer.Option(help="Seed (default: the scenario's).")] = None,
-    customers: Annotated[
-        int | None, typer.Option(help="Simulated customers (default: the scenario's).")
-    ] = None,
+    customers: CustomersOpt = None,
     sla_penalty: Annotated[
         float | None,
         typer.Option(help="Set every clause's SLA penalty of the contract to this amount."),
