@@ -49,6 +49,7 @@ ERROR_CODES = {
     "not_allowed": "the action is not possible now",
     "name_taken": "the display name is taken",
     "room_full": "the session is full",
+    "not_saved": "the change could not be saved to the event log, so it was not made",
     "internal": "something went wrong on the server",
 }
 

@@ -3,8 +3,10 @@
 `Room` is the authoritative state of a session, free of sockets: the server calls it with the
 time (`clock`, monotonic seconds) and sends everyone the views of `views.py` after each call.
 Every change is also appended to `log`, a list of plain records (join, settings, open, move,
-close, end, reset) from which `Room.replay` rebuilds the same room: the game is a function of
-the seed and that log, which is what a later increment needs to persist and resume a session.
+close, pause, resume, end, reset, reveal, revealed, reveal_failed) from which `Room.replay`
+rebuilds the same room: the game is a function of the seed and that log. Each record is first
+handed to ``sink`` when one is set (`store.py` writes it to SQLite there), so the room itself
+does no I/O; a sink that raises leaves the record out of `log`, and the caller rolls back.
 
 The phase is derived, never stored: lobby (no match started), open or paused (a round is
 open), closed (between rounds), over (the match has played its length), revealing (the
@@ -18,7 +20,7 @@ import secrets
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from linkages_sim.game.stage import Game
@@ -50,6 +52,15 @@ class Participant:
     name: str
     token: str
     connections: int = 0
+
+
+@dataclass
+class PastMatch:
+    """A match the room has reset away from, kept for the debrief: its number, play, reveal."""
+
+    index: int
+    match: ClassicMatch
+    reveal: dict | None = field(default=None)
 
 
 def clean_name(raw: str) -> str:
@@ -97,6 +108,9 @@ class Room:
         self.reveal: dict | None = None
         self.reveal_error: str | None = None
         self.version = 0
+        self.past: list[PastMatch] = []
+        self.sink: Callable[[dict], None] | None = None
+        """Called with each new record before it joins `log` (persistence); may raise."""
         self.log: list[dict] = [{"event": "created", "seed": self.seed, **self.settings.as_dict()}]
 
     # -- state -----------------------------------------------------------------------------
@@ -129,6 +143,8 @@ class Room:
         return None if pid is None else self.participants[pid]
 
     def _changed(self, record: dict) -> None:
+        if self.sink is not None:
+            self.sink(record)  # first: a record the sink refused never reaches the log
         self.version += 1
         self.log.append(record)
 
@@ -225,14 +241,20 @@ class Room:
         self.close_round("time")
         return True
 
-    def pause(self, now: float | None = None) -> None:
-        """Stop the open round's clock; moves wait until it resumes."""
+    def pause(
+        self, now: float | None = None, left: float | None = None, reason: str = "facilitator"
+    ) -> None:
+        """Stop the open round's clock; moves wait until it resumes.
+
+        ``left`` overrides the time left (a resumed session knows it from the stored times,
+        not from this process's clock); the record keeps it, so a replay pauses the same.
+        """
         if self.phase != Phase.OPEN:
             raise GameRuleError("not_allowed", "only an open round can be paused")
-        self.remaining_paused = self.remaining(now)
+        self.remaining_paused = self.remaining(now) if left is None else max(0.0, float(left))
         self.paused = True
         self.deadline = None
-        self._changed({"event": "pause"})
+        self._changed({"event": "pause", "remaining": self.remaining_paused, "reason": reason})
 
     def resume(self, now: float | None = None) -> None:
         """Restart the paused round's clock with the time it had left."""
@@ -261,7 +283,17 @@ class Room:
         if not m.over:
             m.end_early()
             self._changed({"event": "end", "round": m.played})
-        entries = [
+        self.revealing = True
+        self.reveal_error = None
+        self._changed({"event": "reveal", "match": self.match_index})
+        return self.reveal_entries()
+
+    def reveal_entries(self) -> list[Entry]:
+        """The sequences the reveal replays: every seated person's chosen moves."""
+        m = self.match
+        if m is None:
+            return []
+        return [
             Entry(
                 participant=pid,
                 name=self.participants[pid].name,
@@ -271,27 +303,29 @@ class Room:
             )
             for pid, seat in sorted(m.seats.items())
         ]
-        self.revealing = True
-        self.reveal_error = None
-        self.version += 1
-        return entries
 
     def finish_reveal(self, record: dict) -> None:
-        """Store the reveal's record: the room is now revealed."""
+        """Store the reveal's record: the room is now revealed.
+
+        The record is logged whole, so a resumed session shows the same reveal without
+        computing it again (and the debrief has its table).
+        """
         self.revealing = False
         self.reveal = record
-        self.version += 1
+        self._changed({"event": "revealed", "match": self.match_index, "record": record})
 
     def fail_reveal(self, message: str) -> None:
         """Record that the reveal could not be computed."""
         self.revealing = False
         self.reveal_error = message
-        self.version += 1
+        self._changed({"event": "reveal_failed", "match": self.match_index, "message": message})
 
     def reset(self) -> None:
         """Back to the lobby for a new match: same people and settings, fresh random draws."""
         if self.revealing:
             raise GameRuleError("not_allowed", "wait until the reveal has been computed")
+        if self.match is not None and self.match.started:
+            self.past.append(PastMatch(self.match_index, self.match, self.reveal))
         self.match = None
         self.match_index += 1
         self.paused = False
@@ -305,20 +339,25 @@ class Room:
     # -- replay ----------------------------------------------------------------------------
 
     @classmethod
-    def replay(cls, code: str, log: Iterable[dict]) -> Room:
-        """Rebuild a room from its log (what persistence will store).
+    def replay(
+        cls, code: str, log: Iterable[dict], clock: Callable[[], float] = time.monotonic
+    ) -> Room:
+        """Rebuild a room from its log (what `store.py` keeps), with no sink attached.
 
-        Same seed, same events: same histories. The reveal is not in the log; compute it again.
+        Same seed, same events: same histories, same reveal, and the same log. A round open
+        at the end of the log runs again on ``clock`` from its full time unless a pause
+        record gave the time it had left (`store.restore` decides what a resumed round gets).
+        A join without its token (an exported log) gets a fresh one.
         """
         records = list(log)
-        first = records[0]
-        if first.get("event") != "created":
+        if not records or records[0].get("event") != "created":
             raise ValueError("a room's log starts with its 'created' record")
-        room = cls(code, first["seed"], _settings(first))
+        first = records[0]
+        room = cls(code, first["seed"], _settings(first), clock=clock)
         for r in records[1:]:
             event = r["event"]
             if event == "join":
-                room.join(r["name"], token=r["token"])
+                room.join(r["name"], token=r.get("token"))
             elif event == "settings":
                 room.update_settings(_settings(r))
             elif event == "open":
@@ -333,8 +372,18 @@ class Room:
                 room._changed(r)
             elif event == "reset":
                 room.reset()
-            elif event in ("pause", "resume"):
-                getattr(room, event)()
+            elif event == "pause":
+                room.pause(left=r.get("remaining"), reason=r.get("reason", "facilitator"))
+            elif event == "resume":
+                room.resume()
+            elif event == "reveal":
+                room.start_reveal()
+            elif event == "revealed":
+                room.finish_reveal(r["record"])
+            elif event == "reveal_failed":
+                room.fail_reveal(r["message"])
+            else:
+                raise ValueError(f"unknown event '{event}' in the log of session {code}")
         return room
 
 

@@ -12,7 +12,14 @@ Routes:
 * ``POST /api/join`` {code, name} -> a participant token; ``GET|POST /api/sessions`` list or
   create sessions (facilitator: ``Authorization: Bearer TOKEN``); ``GET /qr/CODE.svg`` the join
   QR code; ``GET /healthz``;
+* facilitator only: ``GET /api/sessions/CODE/replay?upto=N`` the session after its first N
+  events; ``GET /api/sessions/CODE/export/NAME`` a download of `debrief.EXPORTS`;
 * ``/ws``: the websocket of `protocol.py`.
+
+Persistence: every record a room logs goes through `store.EventStore` (a SQLite file, or memory)
+before the change is broadcast. A record that cannot be written undoes its change: the room is
+rebuilt from what was stored and the sender gets a ``not_saved`` error. Sessions named in
+``ServerConfig.resume`` come back from the store (`store.restore`), with every seat token.
 
 Every request and message is size-capped, validated and rate-limited (a token bucket per
 connection, and per client address for the HTTP API); failures are error records, never a
@@ -44,6 +51,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from linkages_sim.rng import fresh_seed
 from linkages_sim.workshop.classic import GameRuleError
+from linkages_sim.workshop.debrief import EXPORTS, describe, export, iso_time, public_record
 from linkages_sim.workshop.protocol import (
     ANY_MESSAGE,
     FACILITATOR_MESSAGES,
@@ -64,7 +72,8 @@ from linkages_sim.workshop.protocol import (
 )
 from linkages_sim.workshop.qr import qr_svg
 from linkages_sim.workshop.reveal import DEFAULT_REPLAYS, room_reveal
-from linkages_sim.workshop.room import Participant, Room
+from linkages_sim.workshop.room import Participant, Phase, Room
+from linkages_sim.workshop.store import EventStore, StoreError, restore
 from linkages_sim.workshop.views import facilitator_view, participant_view
 
 log = logging.getLogger("linkages_sim.workshop")
@@ -107,6 +116,10 @@ class ServerConfig:
     max_sessions: int = 20
     reveal_replays: int = DEFAULT_REPLAYS
     clock: Callable[[], float] = time.monotonic
+    store: EventStore | None = None
+    """Where the sessions' logs go; None: an in-memory store (nothing survives the process)."""
+    resume: tuple[str, ...] = ()
+    """Codes of stored sessions to bring back at start (created under this token)."""
 
 
 class TokenBucket:
@@ -170,6 +183,9 @@ class Hub:
         self.timers: dict[str, asyncio.TimerHandle] = {}
         self.tasks: set[asyncio.Task] = set()
         self.http_buckets: dict[str, TokenBucket] = {}
+        self.store = config.store if config.store is not None else EventStore(None)
+        for code in config.resume:
+            self.resume_room(code)
 
     # -- sessions ---------------------------------------------------------------------------
 
@@ -181,15 +197,53 @@ class Hub:
         """A new session with a fresh join code (and a fresh seed unless one is given)."""
         if len(self.rooms) >= self.config.max_sessions:
             raise ProtocolError("not_allowed", "this server already runs its maximum of sessions")
-        while True:
+        while True:  # unique in the store too, so that --resume CODE is never ambiguous
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-            if code not in self.rooms:
+            if code not in self.rooms and self.store.session(code) is None:
                 break
         room = Room(code, fresh_seed() if seed is None else seed, clock=self.config.clock)
+        try:
+            self.store.create(room, self.config.facilitator_token)
+        except StoreError as err:
+            log.error("%s", err)
+            raise ProtocolError("not_saved", "the session could not be saved, so it was not "
+                                "created (see the server's terminal)") from None  # fmt: skip
         self.rooms[code] = room
         self.connections[code] = set()
         log.info("session %s created (seed %d)", code, room.seed)
         return room
+
+    def resume_room(self, code: str) -> Room:
+        """Bring stored session ``code`` back (replayed; an open round paused)."""
+        room = restore(self.store, code, self.config.clock)
+        self.rooms[room.code] = room
+        self.connections.setdefault(room.code, set())
+        log.info("session %s resumed (%d events)", room.code, len(room.log))
+        return room
+
+    @contextlib.contextmanager
+    def saving(self, room: Room):
+        """Run a change of ``room``; if its record cannot be stored, undo it and say so.
+
+        The room is rebuilt from the stored log (memory never runs ahead of the disk), with
+        the clock and the connections it had before the change.
+        """
+        clock = (room.paused, room.deadline, room.remaining_paused)
+        try:
+            yield
+        except StoreError as err:
+            log.error("%s", err)
+            fresh = Room.replay(room.code, self.store.records(room.code), self.config.clock)
+            fresh.paused, fresh.deadline, fresh.remaining_paused = clock
+            for pid, p in fresh.participants.items():
+                p.connections = room.participants[pid].connections
+            self.store.attach(fresh)
+            self.rooms[room.code] = fresh
+            self.spawn(self.broadcast(fresh))
+            raise ProtocolError(
+                "not_saved", "the server could not save that change, so it was not made; "
+                "try again (the server's terminal says why)"
+            ) from None  # fmt: skip
 
     def room(self, code: str) -> Room:
         """The session with join code ``code`` (any case), or a not_found error."""
@@ -269,9 +323,8 @@ class Hub:
         if left is None or room.phase != "open":
             return
         loop = asyncio.get_running_loop()
-        self.timers[room.code] = loop.call_later(
-            left + 0.02, lambda: self.spawn(self._expire(room))
-        )
+        code = room.code
+        self.timers[code] = loop.call_later(left + 0.02, lambda: self.spawn(self._expire(code)))
 
     def spawn(self, coroutine) -> None:
         """Run a coroutine as a task of its own, kept until it ends (and cancelled at exit)."""
@@ -279,14 +332,23 @@ class Hub:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _expire(self, room: Room) -> None:
+    async def _expire(self, code: str) -> None:
+        room = self.rooms[code]  # looked up now: a failed write may have rebuilt it
         try:
-            if room.tick():
-                await self.broadcast(room)
-            else:
-                self.arm(room)
+            with self.saving(room):
+                closed = room.tick()
+        except ProtocolError:  # not saved: the round stays open; try again shortly
+            self.timers[code] = asyncio.get_running_loop().call_later(
+                1.0, lambda: self.spawn(self._expire(code))
+            )
+            return
         except Exception:
             log.exception("closing a round at its deadline failed")
+            return
+        if closed:
+            await self.broadcast(room)
+        else:
+            self.arm(room)
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -329,15 +391,16 @@ class Hub:
             return
         assert conn.code is not None
         room = self.rooms[conn.code]
-        if isinstance(message, Move):
-            assert conn.participant is not None
-            room.submit(conn.participant, message.round, message.move)
-        elif isinstance(message, SettingsMessage):
-            room.check_settings_allowed()
-            room.update_settings(message.apply(room.settings))
-        elif isinstance(message, Control):
+        if isinstance(message, Control):
             await self.control(room, message.type)
             return
+        with self.saving(room):
+            if isinstance(message, Move):
+                assert conn.participant is not None
+                room.submit(conn.participant, message.round, message.move)
+            elif isinstance(message, SettingsMessage):
+                room.check_settings_allowed()
+                room.update_settings(message.apply(room.settings))
         self.arm(room)
         await self.broadcast(room)
 
@@ -376,39 +439,65 @@ class Hub:
 
     async def control(self, room: Room, action: str) -> None:
         """A facilitator's button."""
-        if action == "open_round":
-            room.open_round()
-        elif action == "close_round":
-            room.close_round("facilitator")
-        elif action == "pause":
-            room.pause()
-        elif action == "resume":
-            room.resume()
-        elif action == "reset":
-            room.reset()
-        elif action == "reveal":
-            entries = room.start_reveal()
-            self.spawn(self._reveal(room, entries, room.match_index))
+        with self.saving(room):
+            if action == "open_round":
+                room.open_round()
+            elif action == "close_round":
+                room.close_round("facilitator")
+            elif action == "pause":
+                room.pause()
+            elif action == "resume":
+                room.resume()
+            elif action == "reset":
+                room.reset()
+            elif action == "reveal":
+                room.start_reveal()
+        if action == "reveal":
+            self.start_reveal(room)
         self.arm(room)
         await self.broadcast(room)
 
-    async def _reveal(self, room: Room, entries, match_index: int) -> None:
+    def start_reveal(self, room: Room) -> None:
+        """Compute the reveal of a room that is revealing, in a worker thread."""
+        self.spawn(self._reveal(room.code, room.reveal_entries(), room.match_index))
+
+    async def _reveal(self, code: str, entries, match_index: int) -> None:
+        room = self.rooms[code]
         settings, seed = room.settings, room.seed
         try:
             record = await asyncio.to_thread(
                 room_reveal, entries, settings, seed, match_index, self.config.reveal_replays
             )
+            outcome = lambda r: r.finish_reveal(record)  # noqa: E731
         except Exception as err:
             log.exception("the reveal failed")
-            if room.match_index == match_index:
-                room.fail_reveal(f"the reveal could not be computed ({type(err).__name__})")
-        else:
-            if room.match_index == match_index:
-                room.finish_reveal(record)
+            message = f"the reveal could not be computed ({type(err).__name__})"
+            outcome = lambda r: r.fail_reveal(message)  # noqa: E731
+        room = self.rooms[code]
+        if room.match_index == match_index and room.revealing:
+            try:
+                outcome(room)
+            except StoreError as err:  # shown now, not stored: a resume computes it again
+                log.error("%s", err)
         await self.broadcast(room)
 
+    async def start(self) -> None:
+        """At start-up: finish the reveals that were being computed when the server stopped."""
+        for room in self.rooms.values():
+            if room.revealing:
+                self.start_reveal(room)
+
     async def shutdown(self) -> None:
-        """Cancel the clocks and the reveal in progress (the server is stopping)."""
+        """Pause the open rounds (logged, with their time left), cancel clocks and reveals.
+
+        A session resumed after a Ctrl+C thus gets exactly the time its round had left.
+        """
+        for room in self.rooms.values():
+            if room.phase == Phase.OPEN:
+                try:
+                    room.pause(reason="server stopped")
+                except StoreError as err:
+                    log.error("%s", err)
         for timer in self.timers.values():
             timer.cancel()
         for task in list(self.tasks):
@@ -422,6 +511,7 @@ class Hub:
 
 STATUS = {
     "unauthorised": 403,
+    "not_saved": 503,
     "not_found": 404,
     "rate_limited": 429,
     "name_taken": 409,
@@ -526,12 +616,55 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
             body = parse_body(await read_body(request), Join)
             assert isinstance(body, Join)
             room = hub.room(body.code)
-            p = room.join(body.name)
+            with hub.saving(room):
+                p = room.join(body.name)
             hub.arm(room)
             await hub.broadcast(room)
             return JSONResponse(
                 {"token": p.token, "participant": p.id, "name": p.name, "code": room.code}, 201
             )
+
+        return await api(request, work)
+
+    def facilitator_room(request: Request) -> Room:
+        if not hub.facilitator_ok(bearer(request)):
+            raise ProtocolError("unauthorised", "the facilitator token is missing or wrong")
+        return hub.room(request.path_params["code"])
+
+    async def replay(request: Request) -> Response:
+        async def work() -> Response:
+            room = facilitator_room(request)
+            events = hub.store.events(room.code)
+            total = len(events)
+            raw = request.query_params.get("upto", str(total))
+            if not raw.isdigit() or not 1 <= int(raw) <= total:
+                raise ProtocolError("invalid", f"upto: a whole number from 1 to {total}")
+            upto = int(raw)
+            shown = events[:upto]
+            past = Room.replay(room.code, [e.record for e in shown], clock=lambda: 0.0)
+            names = {pid: p.name for pid, p in past.participants.items()}
+            last = shown[-1]
+            return JSONResponse({
+                "code": room.code, "upto": upto, "total": total,
+                "event": {"seq": last.seq, "time": iso_time(last.time),
+                          "record": public_record(last.record),
+                          "summary": describe(last.record, names)},
+                "state": facilitator_view(past, hub.join_url(room.code)),
+            })  # fmt: skip
+
+        return await api(request, work)
+
+    async def download(request: Request) -> Response:
+        async def work() -> Response:
+            room = facilitator_room(request)
+            name = request.path_params["name"]
+            if name not in EXPORTS:
+                raise ProtocolError("not_found", f"no export '{name[:32]}'; there are: "
+                                    + ", ".join(EXPORTS))  # fmt: skip
+            events = hub.store.events(room.code)
+            data = await asyncio.to_thread(export, room, events, name)
+            return Response(data, media_type=EXPORTS[name][0], headers={
+                "content-disposition": f'attachment; filename="{room.code}-{name}"'})  # fmt: skip
 
         return await api(request, work)
 
@@ -601,6 +734,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
+        await hub.start()
         yield
         await hub.shutdown()
 
@@ -612,6 +746,8 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
         Route("/favicon.ico", favicon),
         Route("/api/sessions", sessions, methods=["GET", "POST"]),
         Route("/api/join", join, methods=["POST"]),
+        Route("/api/sessions/{code:str}/replay", replay),
+        Route("/api/sessions/{code:str}/export/{name:str}", download),
         Route("/qr/{code:str}.svg", qr),
         WebSocketRoute("/ws", websocket),
         Mount("/static", StaticFiles(directory=static), name="static"),

@@ -65,7 +65,8 @@ def _seat_record(room: Room, seat: Seat) -> dict:
     }
 
 
-def _leaderboard(room: Room, m: ClassicMatch | None) -> list[dict]:
+def leaderboard(room: Room, m: ClassicMatch | None) -> list[dict]:
+    """Everyone in the room, best score first, for match ``m`` (the current one or a past one)."""
     rows = []
     for pid, p in room.participants.items():
         seat = m.seat_of(pid) if m else None
@@ -117,7 +118,7 @@ def facilitator_view(room: Room, join_url: str, now: float | None = None) -> dic
         "round": _round(room, now),
         "length": _length(room),
         "participants": people,
-        "leaderboard": _leaderboard(room, m),
+        "leaderboard": leaderboard(room, m),
         "cooperation": m.cooperation() if m else [],
         "pairs": [
             {"index": pair.index, "seats": [_seat_record(room, s) for s in pair.seats]}

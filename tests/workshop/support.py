@@ -64,3 +64,16 @@ def error_of(ws, limit: int = 30) -> dict:
 def state_of(ws, predicate=lambda m: True, limit: int = 30) -> dict:
     """The next state record satisfying ``predicate``."""
     return receive_until(ws, lambda m: m["type"] == "state" and predicate(m), limit)
+
+
+class FakeClock:
+    """A clock that moves only when told: the room's monotonic time and the store's wall time."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -2,7 +2,8 @@
 
 They join by code, play two rounds of a two-round match (Bob never moves, so the bot plays his
 seat; Cy reloads mid-round and keeps her seat), and the facilitator reveals. Screenshots of
-every stage go to tests/workshop/screenshots/ (ignored by git) for a human to look at.
+every stage go to tests/workshop/screenshots/ (ignored by git) for a human to look at. At the
+end the facilitator steps back to the first saved event and downloads the debrief.
 
 Chromium is Debian's (``apt-get install chromium``), never Playwright's download. Without it
 the test is skipped, except under CI (the CI variable set), where it fails.
@@ -155,6 +156,20 @@ def test_a_room_plays_two_rounds_and_sees_the_reveal(browser):
         expect(cy.locator("#reveal-card")).to_contain_text("Room tournament: rank")
         expect(ann.locator("#reveal-card")).to_contain_text("Your sequence against each strategy")
         shot(cy, "10-participant-reveal")
+        # the history: back to the first saved event, then the debrief downloads
+        f.click("#history-panel summary")
+        f.click("#replay-first")
+        expect(f.locator("#replay-banner")).to_contain_text("after event 1 of")
+        expect(f.locator("#replay-banner")).to_contain_text("session created")
+        expect(f.locator("#open-round")).to_be_disabled()
+        expect(f.locator("#replay-slider")).to_have_value("1")
+        shot(f, "12-facilitator-history")
+        with f.expect_download() as download:
+            f.click("#download-debrief")
+        assert download.value.suggested_filename == f"{code}-debrief.md"
+        assert CY.replace("<", "\\<").replace(">", "\\>") in Path(download.value.path()).read_text()
+        f.click("#replay-live-top")
+        expect(f.locator("#replay-banner")).to_be_hidden()
         f.set_viewport_size({"width": 1280, "height": 720})
         shot(f, "11-facilitator-reveal-720p")
     assert errors == []

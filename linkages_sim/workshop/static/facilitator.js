@@ -1,7 +1,9 @@
 /* linkages workshop: the facilitator's page (the projector).
    The token arrives once in the URL (?token=...), moves to sessionStorage and leaves the
    address bar, so the projected URL never shows it. Every action goes over the websocket;
-   the page redraws from the state the server sends back. */
+   the page redraws from the state the server sends back. History: the page can show the
+   session as it was after any saved event (the server replays its log), while the live
+   state keeps arriving underneath; downloads go through fetch, with the token in a header. */
 "use strict";
 
 (() => {
@@ -16,17 +18,25 @@
   const token = sessionStorage.getItem(TOKEN_KEY);
   const clock = new Countdown($("clock"));
   let channel = null;
-  let state = null;
+  let state = null;  // what is drawn: the live state, or the replayed one
+  let live = null;
+  let replay = null;  // {upto, total, event, state} while stepping through the history
   let code = location.hash.slice(1).toUpperCase() || null;
 
-  async function api(path, options) {
+  async function request(path, options) {
     const response = await fetch(path, {
       ...(options || {}),
       headers: {"Authorization": "Bearer " + token, "Content-Type": "application/json"},
     });
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) throw new Error(body.message || `the server answered ${response.status}`);
-    return body;
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw new Error(body.message || `the server answered ${response.status}`);
+    }
+    return response;
+  }
+
+  async function api(path, options) {
+    return (await request(path, options)).json();
   }
 
   async function loadSessions() {
@@ -59,6 +69,8 @@
     $("no-session").hidden = true;
     $("main").hidden = false;
     if (channel) channel.stop();
+    live = null;
+    replay = null;
     channel = new Channel(
       () => ({type: "hello", role: "facilitator", token, code}),
       onMessage,
@@ -71,8 +83,12 @@
 
   function onMessage(data) {
     if (data.type === "state") {
-      state = data;
-      render();
+      live = data;
+      if (replay) renderHistory();
+      else {
+        state = data;
+        render();
+      }
     } else if (data.type === "error") {
       toast(data.message, true);
       if (data.ref === "hello") {  // the session or the token is gone (a restarted server)
@@ -113,6 +129,7 @@
     renderPairs(s);
     renderLeaderboard(s);
     renderReveal(s);
+    renderHistory();
   }
 
   function renderRound(s) {
@@ -123,7 +140,7 @@
     const len = s.length;
     const of = len.hidden ? "" : ` of ${len.rounds}`;
     $("round-title").textContent = s.phase === "lobby" ? "Ready" : `Round ${r.open ? r.number : r.played}${of}`;
-    clock.set(r);
+    clock.set(replay ? {...r, paused: true} : r);  // a replayed clock stands still
     let line = "";
     if (r.open) line = `${r.moved} of ${r.expected} moved`;
     else if (s.phase === "lobby") line = `${s.participants.length} joined; pairs form when round 1 opens`;
@@ -147,11 +164,12 @@
     $("resume").hidden = p !== "paused";
     $("reveal").disabled = !(p === "closed" || p === "over");
     $("reset").disabled = p === "lobby" || p === "revealing";
+    if (replay) for (const b of $("round-controls").querySelectorAll("button")) b.disabled = true;
   }
 
   function renderSettings(s) {
     const form = $("settings-form");
-    const lobby = s.phase === "lobby";
+    const lobby = s.phase === "lobby" && !replay;
     for (const input of form.querySelectorAll("input, select, button")) input.disabled = !lobby;
     const st = s.settings;
     const length = st.continuation === null ? `${st.rounds} rounds` :
@@ -336,6 +354,74 @@
       el("p", {class: "legend"}, spreadNote));
   }
 
+  // -- history and downloads -------------------------------------------------------------
+
+  function savedEvents() {
+    return live ? live.version + 1 : 0;  // the log: its "created" record, then one per change
+  }
+
+  function renderHistory() {
+    const total = savedEvents();
+    const slider = $("replay-slider");
+    slider.max = String(Math.max(total, 1));
+    slider.value = String(replay ? replay.upto : Math.max(total, 1));
+    $("history-summary").textContent = total ? `${total} events saved` : "";
+    const upto = replay ? replay.upto : total;
+    $("replay-first").disabled = $("replay-prev").disabled = !total || upto <= 1;
+    $("replay-next").disabled = $("replay-last").disabled = !replay || upto >= total;
+    $("replay-live").disabled = $("replay-live-top").disabled = !replay;
+    document.body.classList.toggle("replaying", Boolean(replay));
+    $("replay-banner").hidden = !replay;
+    if (!replay) {
+      $("replay-line").textContent = total ? `Live: after event ${total} of ${total}.` : "";
+      return;
+    }
+    const e = replay.event;
+    const when = new Date(e.time).toLocaleTimeString();
+    const text = `History: after event ${replay.upto} of ${total} (${when}): ${e.summary}`;
+    $("replay-line").textContent = text;
+    $("replay-banner-text").textContent = text + " · the controls are off until you go back to live";
+  }
+
+  async function step(upto) {
+    const total = savedEvents();
+    if (!code || !total) return;
+    const n = Math.min(Math.max(1, upto), total);
+    try {
+      const body = await api(`/api/sessions/${encodeURIComponent(code)}/replay?upto=${n}`);
+      if (!live || body.code !== live.code) return;  // the session changed meanwhile
+      replay = body;
+      state = body.state;
+      render();
+    } catch (err) {
+      toast(err.message, true);
+    }
+  }
+
+  function goLive() {
+    replay = null;
+    if (live) {
+      state = live;
+      render();
+    }
+  }
+
+  async function download(name) {
+    if (!code) return;
+    try {
+      const response = await request(`/api/sessions/${encodeURIComponent(code)}/export/${name}`);
+      const url = URL.createObjectURL(await response.blob());
+      const link = el("a", {href: url, download: `${code}-${name}`, hidden: true});
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      toast(`Downloaded ${code}-${name}`);
+    } catch (err) {
+      toast(err.message, true);
+    }
+  }
+
   // -- start --------------------------------------------------------------------------
   $("create-session").addEventListener("click", createSession);
   $("create-first").addEventListener("click", createSession);
@@ -346,6 +432,19 @@
   for (const [id, type] of [["open-round", "open_round"], ["close-round", "close_round"],
     ["pause", "pause"], ["resume", "resume"], ["reveal", "reveal"]]) {
     $(id).addEventListener("click", () => send(type));
+  }
+  $("replay-first").addEventListener("click", () => step(1));
+  $("replay-prev").addEventListener("click", () => step((replay ? replay.upto : savedEvents()) - 1));
+  $("replay-next").addEventListener("click", () => (replay ? step(replay.upto + 1) : null));
+  $("replay-last").addEventListener("click", () => step(savedEvents()));
+  $("replay-slider").addEventListener("input", (e) => {
+    $("replay-line").textContent = `event ${e.target.value} of ${savedEvents()}…`;
+  });
+  $("replay-slider").addEventListener("change", (e) => step(Number(e.target.value)));
+  $("replay-live").addEventListener("click", goLive);
+  $("replay-live-top").addEventListener("click", goLive);
+  for (const button of $("downloads").querySelectorAll("button[data-export]")) {
+    button.addEventListener("click", () => download(button.dataset.export));
   }
   $("reset").addEventListener("click", () => {
     if (confirm("Reset: back to the lobby for a new match (same people, scores cleared)?")) send("reset");

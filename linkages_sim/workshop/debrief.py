@@ -1,0 +1,355 @@
+"""What a session leaves behind: its moves and rounds as tables, its event log, a debrief.
+
+Everything is computed from a room (live, or `Room.replay` of its stored log) and the stored
+events (for their times), so the server's downloads and ``linkages workshop --export`` give
+the same files:
+
+* ``moves.csv`` / ``moves.parquet``: one row per seat per round of every match (each person's
+  seat, and the bot's seat beside an odd one out): the move chosen and the move played (noise
+  flips it), the opponent's, the payoffs, whether the bot chose;
+* ``rounds.csv`` / ``rounds.parquet``: one row per round of every match: cooperation of
+  people's own choices and of all moves, mean payoff, bot moves, noise flips;
+* ``events.jsonl`` / ``events.csv``: the raw log, one event per line or row, with its time;
+* ``debrief.md``: scores, cooperation per round and the reveal's table, per match.
+
+No token ever leaves in an export (join records lose theirs). Names are data: in the report
+they are escaped for Markdown, so a name cannot turn into markup or break a table. A name that
+starts with ``=`` stays as typed in the CSV; a spreadsheet may read it as a formula.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from linkages_sim.files import atomic_write
+from linkages_sim.workshop.classic import ClassicMatch
+from linkages_sim.workshop.room import PastMatch, Room
+from linkages_sim.workshop.store import StoredEvent
+from linkages_sim.workshop.views import leaderboard
+
+SECRET_FIELDS = ("token",)
+MOVE_COLUMNS = [
+    "session", "match", "round", "pair", "side", "participant", "name", "chosen", "move",
+    "flipped", "by_bot", "payoff", "score", "opponent_participant", "opponent_name",
+    "opponent_move", "opponent_by_bot", "opponent_payoff",
+]  # fmt: skip
+ROUND_COLUMNS = [
+    "session", "match", "round", "seats", "people_moves", "people_cooperation",
+    "all_cooperation", "mean_payoff", "bot_moves", "flips",
+]  # fmt: skip
+EVENT_COLUMNS = ["session", "seq", "time", "event", "participant", "round", "summary", "record"]
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
+
+
+def matches(room: Room) -> list[PastMatch]:
+    """Every match the session played, oldest first (the current one if it has started)."""
+    played = list(room.past)
+    if room.match is not None and room.match.started:
+        played.append(PastMatch(room.match_index, room.match, room.reveal))
+    return played
+
+
+def _names(room: Room) -> dict[int, str]:
+    return {pid: p.name for pid, p in room.participants.items()}
+
+
+def moves_table(room: Room) -> pd.DataFrame:
+    """One row per seat per closed round of every match."""
+    names = _names(room)
+    rows = []
+    for past in matches(room):
+        m = past.match
+        for pair in m.pairs:
+            for seat in pair.seats:
+                other = pair.partner(seat)
+                score = 0.0
+                for k in range(m.played):
+                    score += seat.payoffs[k]
+                    rows.append(
+                        {
+                            "session": room.code,
+                            "match": past.index + 1,
+                            "round": k + 1,
+                            "pair": pair.index + 1,
+                            "side": seat.side,
+                            "participant": seat.occupant,
+                            "name": names.get(seat.occupant),  # type: ignore[arg-type]
+                            "chosen": seat.intended[k],
+                            "move": seat.moves[k],
+                            "flipped": seat.flipped[k],
+                            "by_bot": seat.by_bot[k],
+                            "payoff": seat.payoffs[k],
+                            "score": score,
+                            "opponent_participant": other.occupant,
+                            "opponent_name": names.get(other.occupant),  # type: ignore[arg-type]
+                            "opponent_move": other.moves[k],
+                            "opponent_by_bot": other.by_bot[k],
+                            "opponent_payoff": other.payoffs[k],
+                        }
+                    )
+    table = pd.DataFrame(rows, columns=MOVE_COLUMNS)
+    for column in ("participant", "opponent_participant"):
+        table[column] = table[column].astype("Int64")
+    for column in ("flipped", "by_bot", "opponent_by_bot"):
+        table[column] = table[column].astype(bool)
+    table = table.sort_values(["match", "round", "pair", "side"], kind="stable")
+    return table.reset_index(drop=True)
+
+
+def rounds_table(room: Room) -> pd.DataFrame:
+    """One row per closed round of every match: the room's cooperation and payoffs."""
+    rows = []
+    for past in matches(room):
+        m = past.match
+        seats = [s for pair in m.pairs for s in pair.seats]
+        for row in m.cooperation():
+            k = row["round"] - 1
+            rows.append(
+                {
+                    "session": room.code,
+                    "match": past.index + 1,
+                    "round": row["round"],
+                    "seats": len(seats),
+                    "people_moves": row["people_n"],
+                    "people_cooperation": row["people"],
+                    "all_cooperation": row["all"],
+                    "mean_payoff": sum(s.payoffs[k] for s in seats) / len(seats),
+                    "bot_moves": sum(s.by_bot[k] for s in seats),
+                    "flips": sum(s.flipped[k] for s in seats),
+                }
+            )
+    table = pd.DataFrame(rows, columns=ROUND_COLUMNS)
+    for column in ("people_cooperation", "all_cooperation", "mean_payoff"):
+        table[column] = table[column].astype(float)
+    return table
+
+
+def public_record(record: dict) -> dict:
+    """A log record without its secrets (a join's seat token)."""
+    return {k: v for k, v in record.items() if k not in SECRET_FIELDS}
+
+
+def iso_time(epoch: float) -> str:
+    """An event's time in UTC, to the millisecond."""
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
+
+
+def settings_text(s: dict) -> str:
+    """A match's settings in one line."""
+    p = s["payoffs"]
+    length = (
+        f"{s['rounds']} rounds, fixed"
+        if s["continuation"] is None
+        else f"random length, w = {s['continuation']} (at most {s['rounds']})"
+    )
+    return (
+        f"{length}; noise {s['noise']}; T,R,P,S = {p['T']:g},{p['R']:g},{p['P']:g},{p['S']:g}; "
+        f"bot {s['bot']}; {s['round_seconds']} s a round"
+    )
+
+
+def describe(record: dict, names: dict[int, str]) -> str:
+    """One event in words, as the replay shows it; a pending move's letter stays hidden."""
+    e = record["event"]
+    who = names.get(record.get("id", -1), f"participant {record.get('id')}")
+    if e == "created":
+        return f"session created (seed {record['seed']})"
+    if e == "join":
+        return f"{record['name']} joined (participant {record['id']})"
+    if e == "settings":
+        return "settings: " + settings_text(record)
+    if e == "open":
+        return f"round {record['round']} opened"
+    if e == "move":
+        return f"{who} moved in round {record['round']}"
+    if e == "close":
+        return f"round {record['round']} closed: {record['reason']}"
+    if e == "pause":
+        left = record.get("remaining")
+        shown = "" if left is None else f", {left:.0f} s left"
+        return f"round paused ({record.get('reason', 'facilitator')}{shown})"
+    if e == "resume":
+        return "round resumed"
+    if e == "end":
+        return f"match ended early after {record['round']} rounds"
+    if e == "reveal":
+        return "reveal started"
+    if e == "revealed":
+        return "reveal shown"
+    if e == "reveal_failed":
+        return f"reveal failed: {record['message']}"
+    if e == "reset":
+        return f"reset: match {record['match'] + 1} in the lobby"
+    return e
+
+
+def _names_over_time(events: Sequence[StoredEvent]) -> dict[int, str]:
+    return {e.record["id"]: e.record["name"] for e in events if e.record["event"] == "join"}
+
+
+def events_table(code: str, events: Sequence[StoredEvent]) -> pd.DataFrame:
+    """The raw log, one row per event: number, time, kind, who, round, in words, as JSON."""
+    names = _names_over_time(events)
+    rows = [
+        {
+            "session": code,
+            "seq": e.seq,
+            "time": iso_time(e.time),
+            "event": e.record["event"],
+            "participant": e.record.get("id"),
+            "round": e.record.get("round"),
+            "summary": describe(e.record, names),
+            "record": json.dumps(public_record(e.record)),
+        }
+        for e in events
+    ]
+    table = pd.DataFrame(rows, columns=EVENT_COLUMNS)
+    for column in ("participant", "round"):
+        table[column] = table[column].astype("Int64")
+    return table
+
+
+def events_jsonl(code: str, events: Sequence[StoredEvent]) -> str:
+    """The raw log as JSON lines: ``{"session", "seq", "time", "record"}`` per event."""
+    return "".join(
+        json.dumps(
+            {"session": code, "seq": e.seq, "time": iso_time(e.time),
+             "record": public_record(e.record)}
+        ) + "\n"
+        for e in events
+    )  # fmt: skip
+
+
+def md(text: object) -> str:
+    """Text as Markdown shows it literally (names cannot become markup or break a table)."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def _percent(x: float | None) -> str:
+    return "–" if x is None else f"{x:.0%}"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def _spread(s: dict) -> str:
+    if abs(s["high"] - s["low"]) < 1e-9:
+        return f"{s['mean']:.2f}"
+    return f"{s['mean']:.2f} ({s['low']:.2f}–{s['high']:.2f})"
+
+
+def _match_section(room: Room, past: PastMatch) -> list[str]:
+    m: ClassicMatch = past.match
+    s = m.settings
+    ended = " (ended early)" if m.ended_early else ""
+    lines = [
+        f"## Match {past.index + 1}",
+        "",
+        f"Settings: {md(settings_text(s.as_dict()))}. Played {m.played} rounds{ended}; "
+        f"{len(m.seats)} people in {len(m.pairs)} pairs.",
+        "",
+        "### Scores",
+        "",
+    ]
+    board = [r for r in leaderboard(room, m) if r["seated"]]
+    lines += _table(
+        ["#", "Name", "Score", "Rounds the bot chose", "Cooperation (own choices)"],
+        [[str(k + 1), md(r["name"]), f"{r['score']:g}", str(r["bot_rounds"]),
+          _percent(r["cooperation"])] for k, r in enumerate(board)],
+    )  # fmt: skip
+    lines += ["", "### Cooperation per round", ""]
+    lines += _table(
+        ["Round", "People's own choices", "People who chose", "All moves as played"],
+        [[str(r["round"]), _percent(r["people"]), str(r["people_n"]), _percent(r["all"])]
+         for r in m.cooperation()],
+    )  # fmt: skip
+    r = past.reveal
+    if r is not None:
+        lines += ["", "### Reveal: the room tournament", ""]
+        note = (f"{r['replays']} replays with independent random draws; brackets: lowest–highest"
+                if r["random"] else "no randomness: one replay")  # fmt: skip
+        lines += [f"Every sequence as a fixed player against the library, {r['turns']} rounds a "
+                  f"match ({note}).", ""]  # fmt: skip
+        rank = lambda x: (f"{x['best']}" if x["best"] == x["worst"]  # noqa: E731
+                          else f"{x['best']}–{x['worst']}")  # fmt: skip
+        lines += _table(
+            ["Rank", "Player", "Kind", "Points per round", "Cooperation"],
+            [[rank(row["rank"]), md(row["name"]), row["kind"], _spread(row["score_per_round"]),
+              _percent(row.get("cooperation"))] for row in r["tournament"]],
+        )  # fmt: skip
+        lines += ["", *(md(paragraph) + "\n" for paragraph in r["lesson"])]
+    return [*lines, ""]
+
+
+def debrief_markdown(room: Room, events: Sequence[StoredEvent]) -> str:
+    """The session's report: who played, each match's scores, cooperation and reveal."""
+    played = matches(room)
+    span = (
+        f" from {iso_time(events[0].time)} to {iso_time(events[-1].time)} (UTC)" if events else ""
+    )
+    lines = [
+        f"# Debrief of workshop session {room.code}",
+        "",
+        f"Seed {room.seed}; {len(room.participants)} participants; {len(played)} "
+        f"match{'es' if len(played) != 1 else ''} played; {len(events)} events{span}.",
+        "",
+    ]
+    if not played:
+        lines += ["No round was played.", ""]
+    for past in played:
+        lines += _match_section(room, past)
+    lines += [
+        "Files beside this report: moves.csv / moves.parquet (one row per seat per round), "
+        "rounds.csv / rounds.parquet (one row per round), events.jsonl / events.csv (the log).",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _csv(table: pd.DataFrame) -> bytes:
+    return table.to_csv(index=False).encode()
+
+
+def _parquet(table: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    table.to_parquet(buffer, index=False, engine="pyarrow")
+    return buffer.getvalue()
+
+
+Builder = Callable[[Room, Sequence[StoredEvent]], bytes]
+EXPORTS: dict[str, tuple[str, Builder]] = {
+    "moves.csv": ("text/csv; charset=utf-8", lambda r, e: _csv(moves_table(r))),
+    "moves.parquet": ("application/vnd.apache.parquet", lambda r, e: _parquet(moves_table(r))),
+    "rounds.csv": ("text/csv; charset=utf-8", lambda r, e: _csv(rounds_table(r))),
+    "rounds.parquet": ("application/vnd.apache.parquet", lambda r, e: _parquet(rounds_table(r))),
+    "events.jsonl": ("application/jsonl; charset=utf-8",
+                     lambda r, e: events_jsonl(r.code, e).encode()),
+    "events.csv": ("text/csv; charset=utf-8", lambda r, e: _csv(events_table(r.code, e))),
+    "debrief.md": ("text/markdown; charset=utf-8", lambda r, e: debrief_markdown(r, e).encode()),
+}  # fmt: skip
+"""Each export's file name, media type and how it is built."""
+
+
+def export(room: Room, events: Sequence[StoredEvent], name: str) -> bytes:
+    """The bytes of export ``name`` (a key of `EXPORTS`)."""
+    return EXPORTS[name][1](room, events)
+
+
+def write_exports(room: Room, events: Sequence[StoredEvent], folder: Path) -> list[Path]:
+    """Write every export into ``folder``, each file whole or not at all."""
+    written = []
+    for name in EXPORTS:
+        data = export(room, events, name)
+        path = Path(folder) / name
+        atomic_write(path, lambda tmp, data=data: tmp.write_bytes(data))
+        written.append(path)
+    return written
