@@ -5,6 +5,7 @@ imported only when the command runs, so the rest of the command line starts as f
 Sessions are saved to a SQLite file (``--db``); ``--resume CODE`` serves a stored session again
 after a restart and ``--export CODE`` writes its data without serving (options of the one
 command rather than subcommands, so ``linkages workshop`` alone still starts the server).
+The optional SCENARIO is the market the channel game plays (default: the built-in default).
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from typing import Annotated
 
 import typer
 
-from linkages_sim.cli.common import app, errors, fail
+from linkages_sim.cli.common import ScenarioArg, app, errors, fail
 
 
 @app.command("workshop")
 def workshop_command(
+    scenario: ScenarioArg = None,
     host: Annotated[
         str,
         typer.Option(
@@ -66,7 +68,10 @@ def workshop_command(
         typer.Option("--out", "-o", help="Folder for --export (default: runs/workshop-SESSION)."),
     ] = None,
 ) -> None:
-    """Run the browser workshop: the classic prisoner's dilemma, played in pairs on phones."""
+    """Run the browser workshop: the classic dilemma in pairs, or the channel game in teams.
+
+    SCENARIO is the market the channel game plays (a file or a built-in name).
+    """
     if not 0 <= port <= 65535:
         raise fail(f"port must be from 0 to 65535, got {port}")
     if public_url is not None and not public_url.startswith(("http://", "https://")):
@@ -81,6 +86,14 @@ def workshop_command(
     except ImportError as err:  # pragma: no cover - the web extras are missing
         raise fail(f"the workshop needs its web packages ({err.name}): pip install it") from None
     db = db if db is not None else DEFAULT_DB
+    spec = None
+    if scenario is not None:
+        from linkages_sim.config.loading import ScenarioError, load_scenario
+
+        try:
+            spec = load_scenario(scenario)
+        except ScenarioError as err:
+            raise fail(str(err)) from None
     if export is not None:
         try:
             written = export_session(db, export, out)
@@ -91,7 +104,7 @@ def workshop_command(
         return
     try:
         serve(host, port, public_url, say=lambda line: print(line, flush=True), db=db,
-              resume=resume)  # fmt: skip
+              resume=resume, scenario=spec)  # fmt: skip
     except StoreError as err:
         raise fail(str(err)) from None
     except OSError as err:

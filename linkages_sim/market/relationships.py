@@ -18,7 +18,7 @@ import numpy as np
 
 from linkages_sim.config.schema import Clause, Contract, Trust
 from linkages_sim.game.players import parse_player
-from linkages_sim.game.strategies import C, D, Strategy, TrustBased, flip, update_trust
+from linkages_sim.game.strategies import C, D, History, Strategy, TrustBased, flip, update_trust
 from linkages_sim.market.bargaining import nash_wholesale_price
 from linkages_sim.rng import Purpose, Streams
 
@@ -45,6 +45,29 @@ def contract_strategy(spec: str, trust: Trust) -> Strategy:
 
 SUPPLIER, DISTRIBUTOR = 0, 1
 """A party's place in stream keys."""
+
+
+class External(Strategy):
+    """A contract party whose next move is set from outside, else its fallback strategy plays.
+
+    The browser workshop's channel game seats teams in contracts: before a review it sets
+    `next` (C or D) for the seats whose team chose, and the review plays that move in place
+    of the strategy, once. Unset, the fallback plays from the relationship's record, exactly
+    as it would unwrapped (same history, same random stream), so bots read what people read.
+    """
+
+    name = "external"
+    description = "The move set from outside for the coming review, else the fallback's."
+
+    def __init__(self, fallback: Strategy) -> None:
+        """Play `fallback` unless a move is set for the coming review."""
+        self.fallback = fallback
+        self.next: str | None = None
+
+    def play(self, own: History, opponent: History, rng: np.random.Generator) -> str:
+        """The move set from outside (used once), else the fallback's."""
+        move, self.next = self.next, None
+        return move if move is not None else self.fallback.play(own, opponent, rng)
 
 
 @dataclass(frozen=True)
@@ -188,6 +211,25 @@ class Relationship:
         self.supplier_moves.append(self.supplier_action)
         self.distributor_moves.append(self.distributor_action)
         return penalties
+
+    def observed(self, period: int, streams: Streams, party: str) -> list[tuple[str, bool]]:
+        """What the review of `period` will read of `party`'s compliance: (clause, read as met).
+
+        The same readings `review` makes (the latest measurements, each misread with the
+        contract's monitoring error from the same keyed stream), without changing anything, so
+        they can be shown before the review runs. Without clauses, one reading of the action,
+        named "action". Empty when the review of `period` reads nothing (a fresh contract).
+        """
+        if not self.supplier_moves:
+            return []
+        side = SUPPLIER if party == "supplier" else DISTRIBUTOR
+        clauses = self.spec.supplier_clauses if side == SUPPLIER else self.spec.distributor_clauses
+        misread = self._misread(streams, period, side, len(clauses))
+        if not clauses:
+            action = self.supplier_action if side == SUPPLIER else self.distributor_action
+            return [("action", (flip(action) if misread[0] else action) == C)]
+        return [(c.name, self.compliance[c.name][1] != bool(wrong))
+                for c, wrong in zip(clauses, misread, strict=True)]  # fmt: skip
 
     def _misread(self, streams: Streams, period: int, party: int, clauses: int) -> np.ndarray:
         """Which of a party's clause readings are wrong this review.

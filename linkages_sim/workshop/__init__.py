@@ -1,9 +1,11 @@
 """The browser workshop: a facilitator's projector page and participants on their phones.
 
 `linkages workshop` serves it. It runs the workshop's first half, the classic iterated
-prisoner's dilemma played in pairs, on the engine of `linkages_sim.game`:
+prisoner's dilemma played in pairs, on the engine of `linkages_sim.game`, and its second half,
+the channel game, where teams play the parties of the simulated market's contracts:
 
 * `classic`: the room's match (seating, rounds, bots, noise, payoffs), free of time and I/O;
+* `channel`: the channel game (seats, teams, the market advanced review by review), likewise;
 * `room`: one session (participants, phase, the round's clock, the event log);
 * `reveal`: the room's sequences against the strategy library, with spreads over replays;
 * `store`: the event log in SQLite (append-only, written before each change is broadcast),
@@ -13,6 +15,5 @@ prisoner's dilemma played in pairs, on the engine of `linkages_sim.game`:
 * `server`: the Starlette app (pages, API, websocket, replay, downloads); `serve`: the store,
   binding and uvicorn, and `--export`; `qr`.
 
-The channel game (teams playing a contract inside the simulated market) is a later
-increment; see docs/workshop-browser.md.
+See docs/workshop-browser.md.
 """

@@ -10,6 +10,12 @@ the same files:
 * ``rounds.csv`` / ``rounds.parquet``: one row per round of every match: cooperation of
   people's own choices and of all moves, mean payoff, bot moves, noise flips;
 * ``events.jsonl`` / ``events.csv``: the raw log, one event per line or row, with its time;
+* ``channel.csv`` / ``channel.parquet``: the channel game, one row per seat per round: the
+  team, its votes, the move played (keep or cut) and whether the bot chose it, the firm's KPIs
+  over the round, its trust in the partner and how many of the partner's clauses it read as
+  breached;
+* ``market.parquet``: the channel game's market, its long time series (`MarketModel.timeseries`:
+  period, level, id, metric, value) with the game's number;
 * ``debrief.md``: scores, cooperation per round and the reveal's table, per match.
 
 No token ever leaves in an export (join records lose theirs). Names are data: in the report
@@ -29,6 +35,7 @@ from pathlib import Path
 import pandas as pd
 
 from linkages_sim.files import atomic_write
+from linkages_sim.workshop.channel import ChannelGame
 from linkages_sim.workshop.classic import ClassicMatch
 from linkages_sim.workshop.room import PastMatch, Room
 from linkages_sim.workshop.store import StoredEvent
@@ -44,6 +51,12 @@ ROUND_COLUMNS = [
     "session", "match", "round", "seats", "people_moves", "people_cooperation",
     "all_cooperation", "mean_payoff", "bot_moves", "flips",
 ]  # fmt: skip
+CHANNEL_COLUMNS = [
+    "session", "match", "round", "period_from", "period_to", "seat", "contract", "side", "firm",
+    "team", "members", "votes_keep", "votes_cut", "action", "by_bot", "profit", "market_share",
+    "brand_equity", "satisfaction", "penalties_paid", "trust", "active", "partner_breaches_read",
+    "observed",
+]  # fmt: skip
 EVENT_COLUMNS = ["session", "seq", "time", "event", "participant", "round", "summary", "record"]
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
 
@@ -56,6 +69,16 @@ def matches(room: Room) -> list[PastMatch]:
     return played
 
 
+def classic_matches(room: Room) -> list[PastMatch]:
+    """The session's classic matches."""
+    return [m for m in matches(room) if isinstance(m.match, ClassicMatch)]
+
+
+def channel_games(room: Room) -> list[PastMatch]:
+    """The session's channel games that started."""
+    return [m for m in matches(room) if isinstance(m.match, ChannelGame)]
+
+
 def _names(room: Room) -> dict[int, str]:
     return {pid: p.name for pid, p in room.participants.items()}
 
@@ -64,8 +87,9 @@ def moves_table(room: Room) -> pd.DataFrame:
     """One row per seat per closed round of every match."""
     names = _names(room)
     rows = []
-    for past in matches(room):
+    for past in classic_matches(room):
         m = past.match
+        assert isinstance(m, ClassicMatch)
         for pair in m.pairs:
             for seat in pair.seats:
                 other = pair.partner(seat)
@@ -106,8 +130,9 @@ def moves_table(room: Room) -> pd.DataFrame:
 def rounds_table(room: Room) -> pd.DataFrame:
     """One row per closed round of every match: the room's cooperation and payoffs."""
     rows = []
-    for past in matches(room):
+    for past in classic_matches(room):
         m = past.match
+        assert isinstance(m, ClassicMatch)
         seats = [s for pair in m.pairs for s in pair.seats]
         for row in m.cooperation():
             k = row["round"] - 1
@@ -129,6 +154,61 @@ def rounds_table(room: Room) -> pd.DataFrame:
     for column in ("people_cooperation", "all_cooperation", "mean_payoff"):
         table[column] = table[column].astype(float)
     return table
+
+
+def channel_table(room: Room) -> pd.DataFrame:
+    """One row per seat per closed round of every channel game: moves, votes, KPIs, readings.
+
+    The team is the seat's members at the export (names joined with "; ").
+    """
+    names = _names(room)
+    rows = []
+    for past in channel_games(room):
+        game = past.match
+        assert isinstance(game, ChannelGame)
+        for k in range(game.played):
+            for seat in game.seats:
+                r = seat.results[k]
+                votes = list(seat.votes[k].values())
+                action = seat.actions[k]
+                rows.append({
+                    "session": room.code, "match": past.index + 1, "round": k + 1,
+                    "period_from": r["periods"][0], "period_to": r["periods"][1],
+                    "seat": seat.key, "contract": game.scenario.contracts[seat.contract].key,
+                    "side": seat.side, "firm": seat.firm,
+                    "team": "; ".join(names[p] for p in seat.members),
+                    "members": len(seat.members), "votes_keep": votes.count("C"),
+                    "votes_cut": votes.count("D"),
+                    "action": None if action is None else ("keep" if action == "C" else "cut"),
+                    "by_bot": seat.by_bot[k], "profit": r["profit"],
+                    "market_share": r["market_share"], "brand_equity": r["brand_equity"],
+                    "satisfaction": r["satisfaction"], "penalties_paid": r["penalties_paid"],
+                    "trust": r["trust"], "active": r["active"],
+                    "partner_breaches_read": sum(not o["met"] for o in r["observed"]),
+                    "observed": json.dumps(r["observed"]),
+                })  # fmt: skip
+    table = pd.DataFrame(rows, columns=CHANNEL_COLUMNS)
+    for column in ("profit", "market_share", "brand_equity", "satisfaction", "penalties_paid",
+                   "trust"):  # fmt: skip
+        table[column] = table[column].astype(float)
+    for column in ("by_bot", "active"):
+        table[column] = table[column].astype(bool)
+    return table
+
+
+def market_table(room: Room) -> pd.DataFrame:
+    """The market's long time series of every channel game, with the game's number."""
+    parts = []
+    for past in channel_games(room):
+        game = past.match
+        assert isinstance(game, ChannelGame)
+        ts = game.timeseries()
+        parts.append(ts.assign(session=room.code, match=past.index + 1))
+    columns = ["session", "match", "period", "level", "id", "metric", "value"]
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype=float if c == "value" else object)
+                             for c in columns})  # fmt: skip
+    return pd.concat(parts, ignore_index=True)[columns]
 
 
 def public_record(record: dict) -> dict:
@@ -187,6 +267,16 @@ def describe(record: dict, names: dict[int, str]) -> str:
         return f"reveal failed: {record['message']}"
     if e == "reset":
         return f"reset: match {record['match'] + 1} in the lobby"
+    if e == "activity":
+        scenario = record.get("scenario", {}).get("name")
+        return f"activity: {record['activity']}" + (f" (scenario {scenario})" if scenario else "")
+    if e == "channel_settings":
+        return (
+            f"channel settings: {record['rounds']} rounds, {record['customers']} customers, "
+            f"bot {record['bot']}, {record['rule']} decides, {record['round_seconds']} s"
+        )
+    if e == "seat":
+        return f"{who} took seat {record['seat']}"
     return e
 
 
@@ -247,8 +337,30 @@ def _spread(s: dict) -> str:
     return f"{s['mean']:.2f} ({s['low']:.2f}–{s['high']:.2f})"
 
 
+def _channel_section(room: Room, past: PastMatch) -> list[str]:
+    game = past.match
+    assert isinstance(game, ChannelGame)
+    table = channel_table(room)
+    table = table[table["match"] == past.index + 1]
+    lines = [f"## Match {past.index + 1}: the channel game", "",
+             f"Scenario {md(game.scenario.name)}; {game.played} rounds; "
+             f"{game.settings.customers} simulated customers; bot {md(game.settings.bot)}; "
+             f"the {game.settings.rule} decides.", ""]  # fmt: skip
+    rows = []
+    for seat in game.seats:
+        mine = table[table["seat"] == seat.key]
+        moves = "".join("-" if a is None else ("K" if a == "keep" else "X")
+                        for a in mine["action"])  # fmt: skip
+        team = "; ".join(room.participants[p].name for p in seat.members) or "bot"
+        rows.append([md(seat.key), md(team), moves, f"{mine['profit'].sum():,.0f}",
+                     f"{mine['trust'].iloc[-1]:.2f}" if len(mine) else "–"])  # fmt: skip
+    lines += _table(["Seat", "Team", "Moves (K keep, X cut)", "Profit", "Trust"], rows)
+    return [*lines, ""]
+
+
 def _match_section(room: Room, past: PastMatch) -> list[str]:
-    m: ClassicMatch = past.match
+    m = past.match
+    assert isinstance(m, ClassicMatch)
     s = m.settings
     ended = " (ended early)" if m.ended_early else ""
     lines = [
@@ -306,7 +418,10 @@ def debrief_markdown(room: Room, events: Sequence[StoredEvent]) -> str:
     if not played:
         lines += ["No round was played.", ""]
     for past in played:
-        lines += _match_section(room, past)
+        if isinstance(past.match, ClassicMatch):
+            lines += _match_section(room, past)
+        else:
+            lines += _channel_section(room, past)
     lines += [
         "Files beside this report: moves.csv / moves.parquet (one row per seat per round), "
         "rounds.csv / rounds.parquet (one row per round), events.jsonl / events.csv (the log).",
@@ -331,6 +446,10 @@ EXPORTS: dict[str, tuple[str, Builder]] = {
     "moves.parquet": ("application/vnd.apache.parquet", lambda r, e: _parquet(moves_table(r))),
     "rounds.csv": ("text/csv; charset=utf-8", lambda r, e: _csv(rounds_table(r))),
     "rounds.parquet": ("application/vnd.apache.parquet", lambda r, e: _parquet(rounds_table(r))),
+    "channel.csv": ("text/csv; charset=utf-8", lambda r, e: _csv(channel_table(r))),
+    "channel.parquet": ("application/vnd.apache.parquet",
+                        lambda r, e: _parquet(channel_table(r))),
+    "market.parquet": ("application/vnd.apache.parquet", lambda r, e: _parquet(market_table(r))),
     "events.jsonl": ("application/jsonl; charset=utf-8",
                      lambda r, e: events_jsonl(r.code, e).encode()),
     "events.csv": ("text/csv; charset=utf-8", lambda r, e: _csv(events_table(r.code, e))),

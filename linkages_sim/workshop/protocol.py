@@ -13,9 +13,9 @@ view of the page, after every change), ``welcome`` (after hello) and ``error``:
 the message answered (when it had one). Nothing else ever comes back, in particular no
 traceback. The HTTP endpoints (create a session, join) use the same models and error records.
 
-Room for the later increments: the channel game adds its own message types to
-`PARTICIPANT_MESSAGES` / `FACILITATOR_MESSAGES`; ``state`` carries an ``activity`` field
-("classic" now).
+The channel game adds ``choose`` (keep or cut, for the sender's own seat) and ``seat`` (join
+a team) for participants, ``activity`` (classic or channel) and ``channel_settings`` for the
+facilitator; ``state`` carries an ``activity`` field ("classic" or "channel").
 """
 
 from __future__ import annotations
@@ -26,6 +26,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from linkages_sim.game.stage import Game
+from linkages_sim.workshop.channel import (
+    ACTIONS,
+    MAX_CHANNEL_ROUNDS,
+    MAX_CUSTOMERS,
+    MIN_CUSTOMERS,
+    ChannelSettings,
+)
 from linkages_sim.workshop.classic import MAX_ROUNDS, ClassicSettings
 
 MAX_MESSAGE_BYTES = 4096
@@ -46,6 +53,7 @@ ERROR_CODES = {
     "round_paused": "the round is paused",
     "already_moved": "the move for this round was already sent",
     "not_seated": "no seat in this match yet",
+    "not_your_seat": "the move is for a seat this participant does not hold",
     "not_allowed": "the action is not possible now",
     "name_taken": "the display name is taken",
     "room_full": "the session is full",
@@ -169,11 +177,67 @@ class SettingsMessage(Message):
             raise ProtocolError("invalid", str(err), "settings") from None
 
 
-PARTICIPANT_MESSAGES: dict[str, type[Message]] = {"hello": Hello, "ping": Ping, "move": Move}
+SeatKey = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class Choose(Message):
+    """A channel-game move: keep the seat's clauses or cut corners, in round ``round``."""
+
+    type: Literal["choose"]
+    round: Annotated[int, Field(ge=1, le=10_000)]
+    seat: SeatKey
+    action: Literal["keep", "cut"]
+
+    @property
+    def move(self) -> str:
+        """The move in the game's letters: keep is C, cut is D."""
+        return ACTIONS[self.action]
+
+
+class TakeSeat(Message):
+    """A participant joins the team of a channel seat (``contract:side``)."""
+
+    type: Literal["seat"]
+    seat: SeatKey
+
+
+class Activity(Message):
+    """The facilitator chooses what the session plays (in the lobby)."""
+
+    type: Literal["activity"]
+    activity: Literal["classic", "channel"]
+
+
+class ChannelSettingsMessage(Message):
+    """The channel game's settings (facilitator, in the lobby); a missing field keeps its value."""
+
+    type: Literal["channel_settings"]
+    rounds: Annotated[int, Field(ge=1, le=MAX_CHANNEL_ROUNDS)] | None = None
+    customers: Annotated[int, Field(ge=MIN_CUSTOMERS, le=MAX_CUSTOMERS)] | None = None
+    bot: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    rule: Literal["captain", "majority"] | None = None
+    round_seconds: Annotated[int, Field(ge=1, le=900)] | None = None
+
+    def apply(self, current: ChannelSettings) -> ChannelSettings:
+        """The new settings; a rule they break (an unknown bot) is a ProtocolError."""
+        given = {k: getattr(self, k) for k in current.as_dict() if getattr(self, k) is not None}
+        if isinstance(given.get("bot"), str):
+            given["bot"] = given["bot"].strip()
+        try:
+            return ChannelSettings(**{**current.as_dict(), **given})
+        except ValueError as err:
+            raise ProtocolError("invalid", str(err), "channel_settings") from None
+
+
+PARTICIPANT_MESSAGES: dict[str, type[Message]] = {
+    "hello": Hello, "ping": Ping, "move": Move, "choose": Choose, "seat": TakeSeat,
+}  # fmt: skip
 FACILITATOR_MESSAGES: dict[str, type[Message]] = {
     "hello": Hello,
     "ping": Ping,
     "settings": SettingsMessage,
+    "activity": Activity,
+    "channel_settings": ChannelSettingsMessage,
     **{name: Control for name in ("open_round", "close_round", "pause", "resume", "reveal",
                                   "reset")},
 }  # fmt: skip

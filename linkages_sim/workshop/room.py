@@ -1,9 +1,15 @@
-"""One workshop session: its participants, its phase, the round's clock and the classic match.
+"""One workshop session: its participants, its phase, the round's clock and its game.
+
+A session plays one activity at a time, chosen by the facilitator in the lobby: the classic
+match (`classic.py`, the default) or the channel game (`channel.py`, teams in the market's
+contracts). Both sit in ``match`` and offer the same round interface (open, submit, close,
+waiting_for, end_early), so the clock, pauses and the log work the same for either.
 
 `Room` is the authoritative state of a session, free of sockets: the server calls it with the
 time (`clock`, monotonic seconds) and sends everyone the views of `views.py` after each call.
 Every change is also appended to `log`, a list of plain records (join, settings, open, move,
-close, pause, resume, end, reset, reveal, revealed, reveal_failed) from which `Room.replay`
+close, pause, resume, end, reset, reveal, revealed, reveal_failed; for the channel game also
+activity, channel_settings and seat) from which `Room.replay`
 rebuilds the same room: the game is a function of the seed and that log. Each record is first
 handed to ``sink`` when one is set (`store.py` writes it to SQLite there), so the room itself
 does no I/O; a sink that raises leaves the record out of `log`, and the caller rolls back.
@@ -23,13 +29,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from linkages_sim.config.schema import Scenario
 from linkages_sim.game.stage import Game
+from linkages_sim.workshop.channel import ChannelGame, ChannelSettings
 from linkages_sim.workshop.classic import ClassicMatch, ClassicSettings, GameRuleError
 from linkages_sim.workshop.reveal import Entry
 
 NAME_MAX = 24
 MAX_PARTICIPANTS = 200
 BIDI_CONTROLS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CLASSIC, CHANNEL = "classic", "channel"
+ACTIVITIES = (CLASSIC, CHANNEL)
 
 
 class Phase(StrEnum):
@@ -59,7 +69,7 @@ class PastMatch:
     """A match the room has reset away from, kept for the debrief: its number, play, reveal."""
 
     index: int
-    match: ClassicMatch
+    match: ClassicMatch | ChannelGame
     reveal: dict | None = field(default=None)
 
 
@@ -89,8 +99,13 @@ class Room:
         settings: ClassicSettings | None = None,
         clock: Callable[[], float] = time.monotonic,
         max_participants: int = MAX_PARTICIPANTS,
+        scenario: Scenario | None = None,
     ) -> None:
-        """A session with join ``code`` and ``seed``; ``clock`` gives monotonic seconds."""
+        """A session with join ``code`` and ``seed``; ``clock`` gives monotonic seconds.
+
+        ``scenario`` is the market the channel game plays (None: the built-in default, loaded
+        when the facilitator chooses the channel game).
+        """
         self.code = code
         self.seed = int(seed)
         self.settings = settings or ClassicSettings()
@@ -98,7 +113,10 @@ class Room:
         self.max_participants = max_participants
         self.participants: dict[int, Participant] = {}
         self._tokens: dict[str, int] = {}
-        self.match: ClassicMatch | None = None
+        self.match: ClassicMatch | ChannelGame | None = None
+        self.activity = CLASSIC
+        self.scenario = scenario
+        self.channel_settings = ChannelSettings()
         self.match_index = 0
         self.paused = False
         self.deadline: float | None = None
@@ -137,6 +155,18 @@ class Room:
             return None
         return max(0.0, self.deadline - (self.clock() if now is None else now))
 
+    @property
+    def round_seconds(self) -> int:
+        """A round's time under the current activity's settings."""
+        if self.activity == CHANNEL:
+            return self.channel_settings.round_seconds
+        return self.settings.round_seconds
+
+    @property
+    def channel(self) -> ChannelGame | None:
+        """The channel game, when the session plays it."""
+        return self.match if isinstance(self.match, ChannelGame) else None
+
     def participant_by_token(self, token: str) -> Participant | None:
         """The participant holding ``token``, or None."""
         pid = self._tokens.get(token)
@@ -164,7 +194,9 @@ class Room:
         self.participants[pid] = participant
         self._tokens[participant.token] = pid
         m = self.match
-        if m is not None and m.started and not m.over:
+        if isinstance(m, ChannelGame):
+            m.admit(pid)  # a team from the start: seats are taken in the lobby
+        elif m is not None and m.started and not m.over:
             m.admit(pid)
         self._changed({"event": "join", "id": pid, "name": shown, "token": participant.token})
         return participant
@@ -182,8 +214,63 @@ class Room:
         """Change the match settings (in the lobby only)."""
         self.check_settings_allowed()
         self.settings = settings
-        self.match = None
+        if self.activity == CLASSIC:
+            self.match = None
         self._changed({"event": "settings", **settings.as_dict()})
+
+    # -- the channel game ------------------------------------------------------------------
+
+    def _new_channel(self, keep: ChannelGame | None = None) -> ChannelGame:
+        """A fresh channel game of this session; ``keep``'s teams keep their seats."""
+        if self.scenario is None:
+            from linkages_sim.config.loading import load_scenario
+
+            self.scenario = load_scenario("default")
+        game = ChannelGame(self.scenario, self.channel_settings, self.seed, self.match_index)
+        if keep is not None:
+            for seat in keep.seats:
+                for pid in seat.members:
+                    game.move_to(pid, seat.key)
+        for pid in sorted(self.participants):
+            game.admit(pid)
+        return game
+
+    def set_activity(self, activity: str, scenario: Scenario | None = None) -> None:
+        """Choose what the session plays next (in the lobby only).
+
+        The channel game's scenario goes into the log whole, so a replay needs no file.
+        """
+        self.check_settings_allowed()
+        if activity not in ACTIVITIES:
+            raise GameRuleError("invalid", f"the activity is one of {', '.join(ACTIVITIES)}")
+        if scenario is not None:
+            self.scenario = scenario
+        self.activity = activity
+        self.match = self._new_channel() if activity == CHANNEL else None
+        record: dict = {"event": "activity", "activity": activity}
+        if activity == CHANNEL:
+            assert self.scenario is not None
+            record["scenario"] = self.scenario.model_dump(mode="json")
+            record["channel"] = self.channel_settings.as_dict()
+        self._changed(record)
+
+    def update_channel_settings(self, settings: ChannelSettings) -> None:
+        """Change the channel game's settings (in the lobby only; teams keep their seats)."""
+        self.check_settings_allowed()
+        self.channel_settings = settings
+        if self.channel is not None:
+            self.channel.configure(settings)
+        self._changed({"event": "channel_settings", **settings.as_dict()})
+
+    def take_seat(self, pid: int, seat: str) -> None:
+        """Participant ``pid`` joins the team of ``seat`` (between rounds)."""
+        game = self.channel
+        if game is None:
+            raise GameRuleError("not_allowed", "seats are chosen in the channel game only")
+        if pid not in self.participants:
+            raise GameRuleError("not_seated", "join the session first")
+        game.move_to(pid, seat)
+        self._changed({"event": "seat", "id": pid, "seat": seat})
 
     # -- rounds ----------------------------------------------------------------------------
 
@@ -194,26 +281,40 @@ class Room:
             raise GameRuleError("not_allowed", "a round is already open")
         if phase in (Phase.OVER, Phase.REVEALING, Phase.REVEALED):
             raise GameRuleError("not_allowed", "the match is over: reveal, or reset for a new one")
-        if not self.participants:
-            raise GameRuleError("not_allowed", "no one has joined yet")
-        if self.match is None or not self.match.started:
-            self.match = ClassicMatch(self.settings, self.seed, self.match_index)
-            self.match.start(sorted(self.participants))
+        if isinstance(self.match, ChannelGame):  # bots may play every seat
+            if not self.match.started:
+                self.match.start(sorted(self.participants))
+        else:
+            if not self.participants:
+                raise GameRuleError("not_allowed", "no one has joined yet")
+            if self.match is None or not self.match.started:
+                self.match = ClassicMatch(self.settings, self.seed, self.match_index)
+                self.match.start(sorted(self.participants))
         number = self.match.open()
         self.paused = False
         self.remaining_paused = None
-        self.deadline = (self.clock() if now is None else now) + self.settings.round_seconds
+        self.deadline = (self.clock() if now is None else now) + self.round_seconds
         self.last_close_reason = None
         self._changed({"event": "open", "round": number})
         return number
 
-    def submit(self, pid: int, number: int, move: str, now: float | None = None) -> bool:
-        """A participant's move; True when it was the last one and closed the round."""
+    def submit(
+        self, pid: int, number: int, move: str, now: float | None = None, seat: str | None = None
+    ) -> bool:
+        """A participant's move; True when it was the last one and closed the round.
+
+        ``seat``: the channel seat the page moves for (checked against the person's own).
+        """
         if self.match is None or not self.match.started:
             raise GameRuleError("no_round", "the match has not started; wait for round 1")
         if self.phase == Phase.PAUSED and number == self.match.current:
             raise GameRuleError("round_paused", "the round is paused; wait for the facilitator")
-        self.match.submit(pid, number, move)
+        if isinstance(self.match, ChannelGame):
+            self.match.submit(pid, number, move, seat)
+        elif seat is not None:
+            raise GameRuleError("not_allowed", "this session plays the classic match: send a move")
+        else:
+            self.match.submit(pid, number, move)
         self._changed({"event": "move", "id": pid, "round": number, "move": move})
         if self.match.everyone_moved():
             self.close_round("everyone moved")
@@ -278,6 +379,10 @@ class Room:
             raise GameRuleError("not_allowed", "the reveal is already shown (or on its way)")
         m = self.match
         assert m is not None
+        if isinstance(m, ChannelGame):
+            raise GameRuleError(
+                "not_allowed", "the channel game has no reveal: its charts and exports show it"
+            )
         if m.played == 0:
             raise GameRuleError("not_allowed", "nothing to reveal yet: play a round first")
         if not m.over:
@@ -291,7 +396,7 @@ class Room:
     def reveal_entries(self) -> list[Entry]:
         """The sequences the reveal replays: every seated person's chosen moves."""
         m = self.match
-        if m is None:
+        if not isinstance(m, ClassicMatch):
             return []
         return [
             Entry(
@@ -324,10 +429,13 @@ class Room:
         """Back to the lobby for a new match: same people and settings, fresh random draws."""
         if self.revealing:
             raise GameRuleError("not_allowed", "wait until the reveal has been computed")
-        if self.match is not None and self.match.started:
-            self.past.append(PastMatch(self.match_index, self.match, self.reveal))
+        old = self.match
+        if old is not None and old.started:
+            self.past.append(PastMatch(self.match_index, old, self.reveal))
         self.match = None
         self.match_index += 1
+        if self.activity == CHANNEL:
+            self.match = self._new_channel(keep=old if isinstance(old, ChannelGame) else None)
         self.paused = False
         self.deadline = None
         self.remaining_paused = None
@@ -356,7 +464,18 @@ class Room:
         room = cls(code, first["seed"], _settings(first), clock=clock)
         for r in records[1:]:
             event = r["event"]
-            if event == "join":
+            if event == "activity":
+                scenario = r.get("scenario")
+                if "channel" in r:
+                    room.channel_settings = ChannelSettings.from_dict(r["channel"])
+                room.set_activity(
+                    r["activity"], None if scenario is None else Scenario.model_validate(scenario)
+                )
+            elif event == "channel_settings":
+                room.update_channel_settings(ChannelSettings.from_dict(r))
+            elif event == "seat":
+                room.take_seat(r["id"], r["seat"])
+            elif event == "join":
                 room.join(r["name"], token=r.get("token"))
             elif event == "settings":
                 room.update_settings(_settings(r))

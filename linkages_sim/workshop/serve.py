@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from linkages_sim.config.schema import Scenario
 from linkages_sim.workshop.debrief import write_exports
 from linkages_sim.workshop.room import Phase, Room
 from linkages_sim.workshop.server import ServerConfig, create_app, new_token
@@ -192,13 +193,15 @@ def serve(
     say: Callable[[str], None] = print,
     db: Path = DEFAULT_DB,
     resume: str | None = None,
+    scenario: Scenario | None = None,
 ) -> None:
     """Open the store, find the session to resume, bind, print the addresses, serve.
 
     Resuming session ``resume`` also brings back the other sessions created under its
     facilitator token (the same server before the restart), with that token, so the
     facilitator's link and session list are as they were. StoreError: no such session, or
-    the store cannot be opened.
+    the store cannot be opened. ``scenario`` is the market of new sessions' channel game
+    (a resumed session keeps the one in its log).
     """
     codes: tuple[str, ...] = ()
     if resume is not None:
@@ -217,7 +220,7 @@ def serve(
     chosen = sock.getsockname()[1]
     a = addresses(host, chosen, token or new_token(), public_url)
     app = create_app(ServerConfig(facilitator_token=a.token, public_url=a.public_url,
-                                  store=store, resume=codes))  # fmt: skip
+                                  store=store, resume=codes, scenario=scenario))  # fmt: skip
     hub = app.state.hub
     notes = [
         f"Every join, move and action is saved to {store.describe()} (it holds the tokens: "

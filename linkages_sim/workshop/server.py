@@ -49,6 +49,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from linkages_sim.config.schema import Scenario
 from linkages_sim.rng import fresh_seed
 from linkages_sim.workshop.classic import GameRuleError
 from linkages_sim.workshop.debrief import EXPORTS, describe, export, iso_time, public_record
@@ -57,6 +58,9 @@ from linkages_sim.workshop.protocol import (
     FACILITATOR_MESSAGES,
     MAX_MESSAGE_BYTES,
     PARTICIPANT_MESSAGES,
+    Activity,
+    ChannelSettingsMessage,
+    Choose,
     Control,
     CreateSession,
     Hello,
@@ -65,6 +69,7 @@ from linkages_sim.workshop.protocol import (
     Move,
     ProtocolError,
     SettingsMessage,
+    TakeSeat,
     decode,
     error_record,
     parse,
@@ -120,6 +125,8 @@ class ServerConfig:
     """Where the sessions' logs go; None: an in-memory store (nothing survives the process)."""
     resume: tuple[str, ...] = ()
     """Codes of stored sessions to bring back at start (created under this token)."""
+    scenario: Scenario | None = None
+    """The market the channel game plays (None: the built-in default)."""
 
 
 class TokenBucket:
@@ -201,7 +208,8 @@ class Hub:
             code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
             if code not in self.rooms and self.store.session(code) is None:
                 break
-        room = Room(code, fresh_seed() if seed is None else seed, clock=self.config.clock)
+        room = Room(code, fresh_seed() if seed is None else seed, clock=self.config.clock,
+                    scenario=self.config.scenario)  # fmt: skip
         try:
             self.store.create(room, self.config.facilitator_token)
         except StoreError as err:
@@ -397,7 +405,24 @@ class Hub:
         with self.saving(room):
             if isinstance(message, Move):
                 assert conn.participant is not None
+                if room.channel is not None:
+                    raise ProtocolError("not_allowed", "this session plays the channel game: "
+                                        "choose keep or cut for your seat", "move")  # fmt: skip
                 room.submit(conn.participant, message.round, message.move)
+            elif isinstance(message, Choose):
+                assert conn.participant is not None
+                if room.channel is None:
+                    raise ProtocolError("not_allowed", "this session plays the classic match: "
+                                        "send a move", "choose")  # fmt: skip
+                room.submit(conn.participant, message.round, message.move, seat=message.seat)
+            elif isinstance(message, TakeSeat):
+                assert conn.participant is not None
+                room.take_seat(conn.participant, message.seat)
+            elif isinstance(message, Activity):
+                room.set_activity(message.activity)
+            elif isinstance(message, ChannelSettingsMessage):
+                room.check_settings_allowed()
+                room.update_channel_settings(message.apply(room.channel_settings))
             elif isinstance(message, SettingsMessage):
                 room.check_settings_allowed()
                 room.update_settings(message.apply(room.settings))

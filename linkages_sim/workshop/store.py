@@ -305,5 +305,5 @@ def restore(store: EventStore, code: str, clock: Callable[[], float] = time.mono
     room = Room.replay(code, [e.record for e in events], clock=clock)
     store.attach(room)
     if room.phase == Phase.OPEN:
-        room.pause(left=time_left(events, room.settings.round_seconds), reason=RESTART)
+        room.pause(left=time_left(events, room.round_seconds), reason=RESTART)
     return room

@@ -5,15 +5,21 @@ page that reloads or reconnects loses nothing. Names travel as data and the page
 text nodes. A participant's view holds only their own seat, their partner's moves and score,
 and their own part of the reveal; no tokens but their own, and the hidden length of a
 random-length match stays hidden until it is over.
+
+In the channel game a participant's view holds their own seat: their firm's KPIs, their own
+clauses as measured, and the partner's clauses *as the review reads them* (with the monitoring
+noise), never the partner's KPIs or measurements. The facilitator sees every seat.
 """
 
 from __future__ import annotations
 
 from linkages_sim.game.strategies import STRATEGIES, C
+from linkages_sim.workshop.channel import RULES, ChannelGame, ChannelSeat
 from linkages_sim.workshop.classic import ClassicMatch, Seat
-from linkages_sim.workshop.room import Phase, Room
+from linkages_sim.workshop.room import ACTIVITIES, Phase, Room
 
 ACTIVITY = "classic"
+ACTION_NAMES = {"C": "keep", "D": "cut"}
 
 
 def _round(room: Room, now: float | None) -> dict:
@@ -87,8 +93,127 @@ def leaderboard(room: Room, m: ClassicMatch | None) -> list[dict]:
     return rows
 
 
+def _channel_round(room: Room, game: ChannelGame, now: float | None) -> dict:
+    expected = [p for s in game.seats for p in game.counted(s)] if game.current else []
+    return {
+        "number": game.current if game.current is not None else game.played,
+        "open": game.current is not None,
+        "paused": room.phase == Phase.PAUSED,
+        "remaining": room.remaining(now),
+        "seconds": room.round_seconds,
+        "moved": sum(p in game.pending for p in expected),
+        "expected": len(expected),
+        "played": game.played,
+        "last_close_reason": room.last_close_reason,
+        "periods": (game.periods[game.current - 1 if game.current else game.played]
+                    if game.periods else 0),
+    }  # fmt: skip
+
+
+def _channel_length(game: ChannelGame) -> dict:
+    return {"hidden": False, "rounds": game.length, "cap": game.length, "continuation": None,
+            "ended_early": game.ended_early}  # fmt: skip
+
+
+def _actions(seat: ChannelSeat) -> list[str | None]:
+    return [None if a is None else ACTION_NAMES[a] for a in seat.actions]
+
+
+def _kpis(result: dict) -> dict:
+    keys = ("periods", "profit", "market_share", "brand_equity", "satisfaction",
+            "penalties_paid", "trust", "active")  # fmt: skip
+    return {k: result[k] for k in keys}
+
+
+def _scenario_summary(game: ChannelGame) -> dict:
+    s = game.scenario
+    return {"name": s.name, "contracts": len(s.contracts), "suppliers": len(s.suppliers),
+            "distributors": len(s.distributors)}  # fmt: skip
+
+
+def channel_facilitator_view(room: Room, join_url: str, now: float | None = None) -> dict:
+    """The projector in the channel game: seats and teams, who moved, per-seat KPIs by round."""
+    game = room.channel
+    assert game is not None
+    names = {pid: p.name for pid, p in room.participants.items()}
+    seats = []
+    for seat in game.seats:
+        counted = game.counted(seat) if game.current is not None else []
+        seats.append({
+            "key": seat.key, "contract": game.scenario.contracts[seat.contract].key,
+            "side": seat.side, "firm": seat.firm, "partner_firm": seat.partner_firm,
+            "members": [{"participant": pid, "name": names[pid], "captain": pid == seat.captain,
+                         "connected": room.participants[pid].connections > 0,
+                         "moved": pid in game.pending} for pid in seat.members],
+            "deciding": game.decides(seat) if game.current is not None else None,
+            "moved": sum(p in game.pending for p in counted), "expected": len(counted),
+            "actions": _actions(seat), "by_bot": list(seat.by_bot),
+            "kpis": [_kpis(r) for r in seat.results],
+            "observed": [r["observed"] for r in seat.results],
+        })  # fmt: skip
+    people = [
+        {"participant": pid, "name": p.name, "connected": p.connections > 0,
+         "seat": s.key if (s := game.seat_of(pid)) else None, "moved": pid in game.pending}
+        for pid, p in room.participants.items()
+    ]  # fmt: skip
+    return {
+        "type": "state", "role": "facilitator", "activity": "channel",
+        "activities": list(ACTIVITIES), "version": room.version, "code": room.code,
+        "join_url": join_url, "seed": room.seed, "match": room.match_index,
+        "phase": str(room.phase), "settings": room.settings.as_dict(),
+        "channel_settings": room.channel_settings.as_dict(), "rules": list(RULES),
+        "scenario": _scenario_summary(game), "strategies": list(STRATEGIES),
+        "round": _channel_round(room, game, now), "length": _channel_length(game),
+        "participants": people, "seats": seats, "leaderboard": [], "cooperation": [],
+        "pairs": [], "reveal": None, "revealing": False, "reveal_error": None,
+    }  # fmt: skip
+
+
+def channel_participant_view(room: Room, pid: int, now: float | None = None) -> dict:
+    """A phone in the channel game: its seat, team, own KPIs and the partner as observed."""
+    game = room.channel
+    assert game is not None
+    p = room.participants[pid]
+    seat = game.seat_of(pid)
+    names = {q: x.name for q, x in room.participants.items()}
+    mine = None
+    history = []
+    if seat is not None:
+        mine = {
+            "key": seat.key, "side": seat.side, "firm": seat.firm,
+            "partner_firm": seat.partner_firm, "captain": seat.captain == pid,
+            "captain_name": names.get(seat.captain) if seat.captain is not None else None,
+            "team": [names[q] for q in seat.members], "terms": game.terms(seat),
+            "deciding": game.decides(seat) if game.current is not None else None,
+            "counts": pid in game.counted(seat) if game.current is not None else None,
+            "team_moved": sum(q in game.pending for q in seat.members),
+        }  # fmt: skip
+        for k, result in enumerate(seat.results):
+            own_vote = seat.votes[k].get(pid)
+            history.append({
+                "round": k + 1, "action": _actions(seat)[k], "by_bot": seat.by_bot[k],
+                "your_vote": None if own_vote is None else ACTION_NAMES[own_vote],
+                **_kpis(result), "observed": result["observed"],
+                "read_of_you": result["read_of_you"], "own_compliance": result["own_compliance"],
+            })  # fmt: skip
+    vote = game.pending.get(pid) if game.current is not None else None
+    return {
+        "type": "state", "role": "participant", "activity": "channel", "version": room.version,
+        "code": room.code, "you": {"participant": pid, "name": p.name},
+        "phase": str(room.phase), "round": _channel_round(room, game, now),
+        "length": _channel_length(game), "rule": game.settings.rule,
+        "seated": seat is not None, "seat": mine,
+        "your_move": None if vote is None else ACTION_NAMES[vote],
+        "seats": [{"key": s.key, "firm": s.firm, "side": s.side, "members": len(s.members)}
+                  for s in game.seats],
+        "history": history,
+    }  # fmt: skip
+
+
 def facilitator_view(room: Room, join_url: str, now: float | None = None) -> dict:
     """What the projector page shows: settings, round, people, leaderboard, chart, pairs, reveal."""
+    if room.channel is not None:
+        return channel_facilitator_view(room, join_url, now)
     m = room.match
     pending = m.pending if m and m.current is not None else {}
     people = []
@@ -107,6 +232,7 @@ def facilitator_view(room: Room, join_url: str, now: float | None = None) -> dic
         "type": "state",
         "role": "facilitator",
         "activity": ACTIVITY,
+        "activities": list(ACTIVITIES),
         "version": room.version,
         "code": room.code,
         "join_url": join_url,
@@ -152,6 +278,8 @@ def _own_reveal(reveal: dict | None, pid: int) -> dict | None:
 
 def participant_view(room: Room, pid: int, now: float | None = None) -> dict:
     """What participant ``pid``'s phone shows: their round, partner, history and reveal."""
+    if room.channel is not None:
+        return channel_participant_view(room, pid, now)
     p = room.participants[pid]
     m = room.match
     seat = m.seat_of(pid) if m else None

@@ -179,3 +179,39 @@ def _code_pattern():
     import re
 
     return re.compile(r"^[A-Z2-9]{4}$")
+
+
+def test_channel_game_in_the_browser(browser):
+    """The facilitator switches to the channel game; a phone cuts corners; charts appear."""
+    with LiveServer(ServerConfig(rate_per_second=100, burst=100)) as server:
+        room = server.hub.create_room(seed=4)
+        code = room.code
+        errors: list[str] = []
+        fac = browser.new_page(viewport={"width": 1280, "height": 900})
+        fac.on("pageerror", lambda e: errors.append(str(e)))
+        fac.goto(f"{server.url}/facilitator?token={server.token}#{code}")
+        fac.wait_for_selector(f"#join-code:has-text('{code}')")
+        fac.select_option("#set-activity", "channel")
+        fac.wait_for_selector("#seats tr")
+        fac.fill("#ch-customers", "1000")
+        fac.fill("#ch-rounds", "2")
+        fac.click("#apply-channel")
+        fac.wait_for_function(
+            "document.querySelector('#channel-summary').textContent.includes('1000')"
+        )
+        phone = browser.new_page(viewport={"width": 390, "height": 844})
+        phone.on("pageerror", lambda e: errors.append(str(e)))
+        phone.goto(f"{server.url}/join?code={code}")
+        phone.fill("#name", CY)
+        phone.click("#join-button")
+        phone.wait_for_selector("#seat-line:has-text('acme')")
+        fac.click("#open-round")
+        phone.click("#choose-cut")
+        phone.wait_for_selector("#channel-history tr:has-text('cut')")
+        assert phone.locator("#observed tr").count() == 3
+        fac.wait_for_selector("#chart-profit circle")
+        assert fac.locator("#seats").inner_text().count("X") == 1
+        assert CY in fac.locator("#seats").inner_text()  # shown as text, not markup
+        shot(fac, "channel-facilitator")
+        shot(phone, "channel-phone")
+        assert not errors, errors

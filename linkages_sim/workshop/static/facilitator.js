@@ -123,13 +123,129 @@
       el("span", {class: "status-dot" + (p.connected ? " on" : "")}), p.name,
       p.moved ? " ✓" : "")));
 
+    const channelGame = s.activity === "channel";
+    document.body.classList.toggle("channel", channelGame);
+    const activity = $("set-activity");
+    if (!activity.matches(":focus")) activity.value = s.activity;
+    activity.disabled = s.phase !== "lobby" || Boolean(replay);
     renderRound(s);
+    if (channelGame) {
+      if (s.phase === "lobby") $("round-line").textContent = `${s.participants.length} joined; ` +
+        `scenario ${s.scenario.name}: ${s.scenario.contracts} contracts, ${s.seats.length} seats (bots take the empty ones)`;
+      renderChannelSettings(s);
+      renderSeats(s);
+      renderChannelCharts(s);
+      renderHistory();
+      return;
+    }
     renderSettings(s);
     renderChart(s);
     renderPairs(s);
     renderLeaderboard(s);
     renderReveal(s);
     renderHistory();
+  }
+
+  // -- the channel game ----------------------------------------------------------------
+  const COLOURS = ["#1d4ed8", "#b91c1c", "#15803d", "#a16207", "#7c3aed", "#0e7490",
+    "#be185d", "#4d7c0f", "#c2410c", "#334155", "#9333ea", "#0f766e"];
+
+  function renderChannelSettings(s) {
+    const st = s.channel_settings;
+    $("channel-summary").textContent = `${st.rounds} reviews · ${st.customers} customers · ` +
+      `bot ${st.bot} · the ${st.rule} decides · ${st.round_seconds}s`;
+    const form = $("channel-form");
+    const lobby = s.phase === "lobby" && !replay;
+    for (const input of form.querySelectorAll("input, select, button")) input.disabled = !lobby;
+    if (!lobby) $("channel-settings-panel").open = false;
+    if (form.contains(document.activeElement) && lobby) return;
+    const bot = $("ch-bot");
+    if (bot.options.length !== s.strategies.length + 1) {
+      replace(bot, el("option", {value: "contract"}, "each party's own (the scenario's)"),
+        s.strategies.map((name) => el("option", {value: name}, name)));
+    }
+    bot.value = st.bot === "contract" || s.strategies.includes(st.bot) ? st.bot : "contract";
+    $("ch-rounds").value = st.rounds;
+    $("ch-customers").value = st.customers;
+    $("ch-rule").value = st.rule;
+    $("ch-seconds").value = st.round_seconds;
+  }
+
+  function applyChannel(event) {
+    event.preventDefault();
+    const number = (id) => Math.round(Number($(id).value));
+    send("channel_settings", {rounds: number("ch-rounds"), customers: number("ch-customers"),
+      bot: $("ch-bot").value, rule: $("ch-rule").value, round_seconds: number("ch-seconds")});
+    document.activeElement.blur();
+    toast("Settings sent");
+  }
+
+  function renderSeats(s) {
+    const rows = s.seats.map((seat, k) => el("tr", {},
+      el("td", {}, el("span", {class: "status-dot on", style: null, title: seat.key},
+        ""), " ", el("strong", {style: null}, seat.firm), ` ${seat.side} · ${seat.contract}`),
+      el("td", {}, seat.members.length ? seat.members.map((m, i) => [i ? ", " : "",
+        m.captain ? "★" : "", m.name, m.moved ? " ✓" : ""]) : el("em", {class: "muted"}, "bot")),
+      el("td", {}, el("span", {class: "strip"}, seat.actions.map((a, i) => el("span", {
+        class: `cell ${a === "cut" ? "D" : a === "keep" ? "C" : ""}${seat.by_bot[i] ? " bot" : ""}`,
+        title: `round ${i + 1}: ${a || "not reviewed"}${seat.by_bot[i] ? " (bot)" : ""}`,
+      }, a === "cut" ? "X" : a === "keep" ? "K" : "–")))),
+      el("td", {class: "num"}, s.round.open ? (seat.deciding ? `${seat.moved}/${seat.expected}` : "–") : ""),
+      el("td", {}, el("span", {class: "legend-swatch", title: "chart colour"},
+        el("span", {class: "tag", "data-k": String(k)}, String(k + 1))))));
+    replace($("seats"), rows);
+    for (const tag of $("seats").querySelectorAll("span.tag[data-k]")) {
+      tag.style.background = COLOURS[Number(tag.dataset.k) % COLOURS.length];
+      tag.style.color = "#fff";
+    }
+    $("chart-legend").textContent = "Line n is seat n in the table (its colour tag). Profit: over the round's periods; " +
+      "share: of value sold (supplier) or of customers' spending (distributor); brand equity (supplier) " +
+      "or its stores' satisfaction (distributor); trust in the partner after the review's readings.";
+  }
+
+  function lineChart(id, title, seats, value, format) {
+    const chart = $(id);
+    const W = Math.max(280, Math.round(chart.getBoundingClientRect().width) || 320);
+    const H = 180, left = 56, right = 10, top = 22, bottom = 24;
+    chart.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    const series = seats.map((seat) => seat.kpis.map(value));
+    const all = series.flat().filter((v) => v !== null && v !== undefined && isFinite(v));
+    const parts = [svg("text", {x: left, y: 14}, title)];
+    const n = Math.max(2, ...series.map((x) => x.length));
+    if (!all.length) {
+      parts.push(svg("text", {x: W / 2, y: H / 2, "text-anchor": "middle"}, "no round played yet"));
+      replace(chart, parts);
+      return;
+    }
+    let lo = Math.min(...all), hi = Math.max(...all);
+    if (hi - lo < 1e-9) { lo -= 1; hi += 1; }
+    const x = (k) => left + k * (W - left - right) / (n - 1);
+    const y = (v) => top + (1 - (v - lo) / (hi - lo)) * (H - top - bottom);
+    for (const v of [lo, hi]) {
+      parts.push(svg("line", {x1: left, x2: W - right, y1: y(v), y2: y(v), stroke: "#d1d5db"}));
+      parts.push(svg("text", {x: left - 4, y: y(v) + 4, "text-anchor": "end"}, format(v)));
+    }
+    for (let k = 0; k < n; k++) parts.push(svg("text", {x: x(k), y: H - 6, "text-anchor": "middle"}, String(k + 1)));
+    series.forEach((values, i) => {
+      const pts = values.map((v, k) => (v === null || v === undefined ? null : `${x(k)},${y(v)}`)).filter(Boolean);
+      const colour = COLOURS[i % COLOURS.length];
+      if (pts.length > 1) parts.push(svg("polyline", {points: pts.join(" "), fill: "none", stroke: colour, "stroke-width": 2}));
+      values.forEach((v, k) => {
+        if (v === null || v === undefined) return;
+        parts.push(svg("circle", {cx: x(k), cy: y(v), r: 3, fill: colour},
+          svg("title", {}, `${seats[i].key}, round ${k + 1}: ${format(v)}`)));
+      });
+    });
+    replace(chart, parts);
+  }
+
+  function renderChannelCharts(s) {
+    const money = (v) => Math.abs(v) >= 1000 ? `${Math.round(v / 1000)}k` : fmt(v);
+    lineChart("chart-profit", "Profit", s.seats, (k) => k.profit, money);
+    lineChart("chart-share", "Market share", s.seats, (k) => k.market_share, percent);
+    lineChart("chart-brand", "Brand equity / satisfaction", s.seats,
+      (k) => k.brand_equity !== null ? k.brand_equity : k.satisfaction, (v) => fmt(v, 2));
+    lineChart("chart-trust", "Trust in the partner", s.seats, (k) => k.trust, (v) => fmt(v, 2));
   }
 
   function renderRound(s) {
@@ -156,13 +272,14 @@
     const over = p === "over" || p === "revealing" || p === "revealed";
     $("open-round").textContent = p === "lobby" ? "Open round 1" :
       over || r.open ? "Open round" : `Open round ${r.played + 1}`;
-    $("open-round").disabled = !(p === "lobby" || p === "closed") || !s.participants.length;
+    $("open-round").disabled = !(p === "lobby" || p === "closed") ||
+      (!s.participants.length && s.activity !== "channel");
     $("close-round").disabled = !(p === "open" || p === "paused");
     $("pause").disabled = p !== "open";
     $("resume").disabled = p !== "paused";
     $("pause").hidden = p === "paused";
     $("resume").hidden = p !== "paused";
-    $("reveal").disabled = !(p === "closed" || p === "over");
+    $("reveal").disabled = !(p === "closed" || p === "over") || s.activity === "channel";
     $("reset").disabled = p === "lobby" || p === "revealing";
     if (replay) for (const b of $("round-controls").querySelectorAll("button")) b.disabled = true;
   }
@@ -427,8 +544,13 @@
   $("create-first").addEventListener("click", createSession);
   $("session-select").addEventListener("change", (e) => open(e.target.value));
   $("settings-form").addEventListener("submit", applySettings);
+  $("channel-form").addEventListener("submit", applyChannel);
+  $("set-activity").addEventListener("change", (e) => send("activity", {activity: e.target.value}));
   $("set-length").addEventListener("change", syncLength);
-  window.addEventListener("resize", () => { if (state) renderChart(state); });
+  window.addEventListener("resize", () => {
+    if (state && state.activity === "channel") renderChannelCharts(state);
+    else if (state) renderChart(state);
+  });
   for (const [id, type] of [["open-round", "open_round"], ["close-round", "close_round"],
     ["pause", "pause"], ["resume", "resume"], ["reveal", "reveal"]]) {
     $(id).addEventListener("click", () => send(type));

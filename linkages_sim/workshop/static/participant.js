@@ -107,6 +107,13 @@
 
   function render() {
     const s = state;
+    document.body.classList.toggle("channel", s.activity === "channel");
+    $("channel-view").hidden = s.activity !== "channel";
+    $("channel-choices").hidden = true;
+    if (s.activity === "channel") {
+      renderChannel(s);
+      return;
+    }
     $("you-name").textContent = s.you.name;
     $("you-code").textContent = s.code;
     $("seat-link").textContent = `${location.origin}/join#seat=${token()}`;
@@ -233,10 +240,109 @@
       el("div", {class: "lesson"}, r.lesson.map((t) => el("p", {}, t))));
   }
 
+  // -- the channel game ------------------------------------------------------------------
+  const SIDE = {supplier: "supplier", distributor: "distributor"};
+
+  function chooseAction(action) {
+    const s = state;
+    if (!s || !s.round.open || s.your_move || !s.seat) return;
+    if (channel.send({type: "choose", round: s.round.number, seat: s.seat.key, action})) {
+      for (const b of document.querySelectorAll("#channel-choices button")) b.disabled = true;
+    }
+  }
+
+  function num(x, digits) {
+    return x === null || x === undefined ? "–" : Number(x).toLocaleString(undefined,
+      {maximumFractionDigits: digits === undefined ? 0 : digits});
+  }
+
+  function standard(t) {
+    if (t.threshold === null) return t.metric.replace(/_/g, " ");
+    return `${t.metric.replace(/_/g, " ")} ${t.direction === ">=" ? "≥" : "≤"} ${t.threshold}`;
+  }
+
+  function renderChannel(s) {
+    $("you-name").textContent = s.you.name;
+    $("you-code").textContent = s.code;
+    $("seat-link").textContent = `${location.origin}/join#seat=${token()}`;
+    const r = s.round;
+    $("round-title").textContent = s.phase === "lobby" ? "Waiting to start" :
+      `Review ${r.open ? r.number : r.played} of ${s.length.rounds}`;
+    clock.set(r);
+    const banner = $("banner");
+    banner.hidden = s.phase !== "paused";
+    banner.textContent = "Paused: wait for the facilitator.";
+    const seat = s.seat;
+    const note = $("round-note");
+    if (!seat) {
+      note.textContent = "You have no seat yet.";
+      return;
+    }
+    $("seat-line").textContent = `You play ${seat.firm}, the ${SIDE[seat.side]} of contract ` +
+      `${seat.terms.contract}; your partner is ${seat.partner_firm}.`;
+    $("team-line").textContent = `Team: ${seat.team.join(", ")} · ` + (s.rule === "captain" ?
+      `the captain (${seat.captain_name}) decides` : "the majority decides (a tie: the captain)");
+    const select = $("seat-select");
+    if (!select.matches(":focus")) {
+      replace(select, s.seats.map((x) => el("option", {value: x.key},
+        `${x.firm} (${x.side}, ${x.key.split(":")[0]}) · ${x.members} in the team`)));
+      select.value = seat.key;
+    }
+    select.disabled = r.open;
+
+    const choices = $("channel-choices");
+    choices.hidden = !(r.open && seat.deciding);
+    for (const b of choices.querySelectorAll("button")) {
+      const mine = (b.id === "choose-keep" ? "keep" : "cut") === s.your_move;
+      b.classList.toggle("chosen", mine);
+      b.disabled = !!s.your_move || s.phase === "paused";
+      b.setAttribute("aria-pressed", mine ? "true" : "false");
+    }
+    if (s.phase === "lobby") note.textContent = "You are in a team. The game starts when the facilitator opens the first review.";
+    else if (r.open && !seat.deciding) note.textContent = "Your contract is not reviewed this round.";
+    else if (r.open && s.your_move) note.textContent = `You chose to ${s.your_move === "keep" ? "keep the clauses" : "cut corners"}. ` +
+      `${seat.team_moved} of ${seat.team.length} in your team moved.`;
+    else if (r.open) note.textContent = (seat.counts ? "" : "The captain's move counts; yours is advice. ") +
+      "Choose before the time runs out, or the bot moves for your team.";
+    else if (s.phase === "over") note.textContent = `The game is over after ${r.played} reviews.`;
+    else note.textContent = "The market is running to the next review. Wait for the next round.";
+
+    $("brand-head").textContent = seat.side === "supplier" ? "Brand" : "Satisfaction";
+    const rows = s.history.slice().reverse().map((h) => el("tr", {},
+      el("td", {}, String(h.round)),
+      el("td", {}, h.action === null ? "–" : h.action, h.by_bot ? el("span", {class: "tag bot"}, "bot") : null),
+      el("td", {class: "num"}, num(h.profit)),
+      el("td", {class: "num"}, percent(h.market_share)),
+      el("td", {class: "num"}, num(seat.side === "supplier" ? h.brand_equity : h.satisfaction, 2)),
+      el("td", {class: "num"}, num(h.trust, 2))));
+    replace($("channel-history"), rows.length ? rows : el("tr", {}, el("td", {colspan: 6, class: "muted"}, "No review played yet.")));
+
+    const t = seat.terms;
+    $("noise-line").textContent = `Each reading is wrong with probability ${t.monitoring_error} ` +
+      `(the contract's monitoring error); the contract breaks when the distributor's trust falls below ${t.break_below}.`;
+    const last = s.history[s.history.length - 1];
+    const read = last ? Object.fromEntries(last.observed.map((o) => [o.clause, o.met])) : {};
+    replace($("observed"), t.partner.map((c) => el("tr", {},
+      el("td", {}, standard(c)),
+      el("td", {}, !(c.clause in read) ? "–" : read[c.clause] ?
+        el("span", {class: "read-met"}, "met") : el("span", {class: "read-breached"}, "breached")))));
+    const own = last ? Object.fromEntries(last.own_compliance.map((o) => [o.clause, o])) : {};
+    replace($("own-clauses"), t.own.map((c) => el("tr", {},
+      el("td", {}, standard(c)),
+      el("td", {class: "num"}, own[c.clause] ? num(own[c.clause].value, 2) : "–"),
+      el("td", {}, !own[c.clause] ? "" : own[c.clause].met ?
+        el("span", {class: "read-met"}, "met") : el("span", {class: "read-breached"}, "missed")))));
+  }
+
   // -- start ---------------------------------------------------------------------------
   $("join-form").addEventListener("submit", join);
   $("choose-C").addEventListener("click", () => choose("C"));
   $("choose-D").addEventListener("click", () => choose("D"));
+  $("choose-keep").addEventListener("click", () => chooseAction("keep"));
+  $("choose-cut").addEventListener("click", () => chooseAction("cut"));
+  $("seat-select").addEventListener("change", (e) => {
+    if (channel) channel.send({type: "seat", seat: e.target.value});
+  });
 
   const seat = new URLSearchParams(location.hash.slice(1)).get("seat");
   if (seat) {
