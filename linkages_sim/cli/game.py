@@ -72,6 +72,8 @@ def match(
     json_out: JsonOut = None,
 ) -> None:
     """Play one iterated prisoner's dilemma match and show the moves and scores."""
+    from rich.text import Text
+
     from linkages_sim.game import Game, Match
 
     try:
@@ -94,7 +96,8 @@ def match(
         room = min(40, max(10, console.width - width - 4 - max(map(len, scores.values()))))
         for label, moves in ((result.a, result.moves_a), (result.b, result.moves_b)):
             shown = moves if len(moves) <= room else moves[: room - 3] + "..."
-            console.print(f"{label:>{width}}  {shown}  {scores[label]}", highlight=False)
+            console.print(Text(f"{label:>{width}}  ") + coloured_moves(shown)
+                          + Text(f"  {scores[label]}"), highlight=False)  # fmt: skip
         console.print(
             f"{result.turns} turns{_match_length_note(result)}, noise {noise:g}, seed "
             f"{result.seed}; winner: {result.winner or 'tie'}",
@@ -141,6 +144,21 @@ def tournament(
 
     deliver(json_out, result.as_dict(), lambda: _print_ranking(result), plot,
             lambda path: tournament_figure(result, path))  # fmt: skip
+
+
+MOVE_STYLES = {"C": "bold green", "D": "bold red"}
+"""Cooperation green, defection red, both bold so a projector shows them; the letters stay, so
+the moves read the same without colour (NO_COLOR, a pipe, a colour-blind viewer)."""
+
+
+def coloured_moves(moves: str):
+    """The moves as rich Text, each C and D in its style (anything else, e.g. '...', plain)."""
+    from rich.text import Text
+
+    text = Text()
+    for move in moves:
+        text.append(move, style=MOVE_STYLES.get(move))
+    return text
 
 
 def _match_length_note(result) -> str:
@@ -219,6 +237,13 @@ def evolve(
             help="moran (finite population, seeded) or replicator (shares, deterministic)."
         ),
     ] = "moran",
+    runs: Annotated[
+        int | None,
+        typer.Option(
+            help="Independent Moran runs (default 100): each strategy's win frequency with a "
+            "95% interval. 1 = a single run, one seed's story."
+        ),
+    ] = None,
     population: Annotated[
         int | None, typer.Option(help="Moran population (default 10 per strategy).")
     ] = None,
@@ -231,30 +256,48 @@ def evolve(
     noise: Noise = 0.0,
     seed: Seed = None,
     payoffs: Payoffs = "5,3,1,0",
+    workers: Annotated[
+        int, typer.Option(help="Worker processes for the Moran runs (same result for any).")
+    ] = 1,
     json_out: JsonOut = None,
     plot: PlotOut = None,
 ) -> None:
-    """Evolve a population of strategies from their tournament payoffs."""
-    from linkages_sim.game import moran, replicator
+    """Evolve a population of strategies from their tournament payoffs.
 
+    With --method moran (the default) it plays --runs independent runs on the same payoff
+    table, their streams spawned from the seed, and reports how often each strategy wins
+    beside the replicator dynamics' deterministic result: one run alone is one seed's story.
+    """
+    from linkages_sim.game import moran, replicator
+    from linkages_sim.game.evolution import moran_runs
+
+    if method == "replicator" and runs is not None:
+        raise fail("--runs applies to --method moran (the replicator dynamics is deterministic)")
+    runs = 100 if runs is None else runs
+    if runs < 1:
+        raise fail(f"runs must be >= 1, got {runs}")
     try:
         t = _tournament(strategies, turns, repetitions, prob_end, noise, seed, payoffs)
         payoff_table = t.play()
-        if method == "moran":
+        spread = None
+        if method == "moran" and runs > 1:
+            with progress_bar(json_out) as bar:
+                bar.add_task(f"{runs} Moran runs", total=None)
+                spread = moran_runs(payoff_table, runs=runs, seed=t.seed, population=population,
+                                    generations=generations, selection=selection,
+                                    mutation=mutation, workers=workers)  # fmt: skip
+        elif method == "moran":
             frame = moran(payoff_table, population=population, generations=generations,
                           seed=t.seed, selection=selection, mutation=mutation)  # fmt: skip
         else:
             frame = replicator(payoff_table, generations=generations)
     except ValueError as err:
         raise fail(str(err)) from None
-    final = frame[frame["generation"] == frame["generation"].max()].sort_values(
-        "share", ascending=False
-    )
     record = {
         "strategies": payoff_table.labels,
         "method": method,
+        "runs": runs if method == "moran" else None,
         "generations": generations,
-        "population": frame.attrs.get("population"),
         "selection": selection,
         "mutation": mutation,
         "turns": t.turns,
@@ -266,39 +309,130 @@ def evolve(
         "noise": t.noise,
         "seed": t.seed,
         "payoffs": t.game.as_dict(),
-        "fixation": frame.attrs.get("fixation"),
-        "final_shares": {str(r.strategy): float(r.share) for r in final.itertuples()},
-        "shares": {
-            s: g.sort_values("generation")["share"].round(6).tolist()
-            for s, g in frame.groupby("strategy", observed=False)
-        },
     }
-    from linkages_sim.plots.game_figures import evolution_figure
+    from linkages_sim.plots.game_figures import evolution_figure, spread_figure
 
     length = f"{t.turns} turns" if t.prob_end is None else (
         f"prob_end {t.prob_end:g} (w = {1 - t.prob_end:g})"
         + ("" if t.turn_cap is None else (f", capped at {t.turn_cap}: "
                                           f"{payoff_table.matches_cut} matches cut")))  # fmt: skip
-    kind = f"Moran process, population {record['population']}" if method == "moran" else (
-        "Replicator dynamics")  # fmt: skip
+    if spread is not None:
+        record.update(_spread_record(spread))
+        title = (f"Moran process, {runs} runs, population {spread.population}: {length}, "
+                 f"noise {noise:g}, seed {t.seed}")  # fmt: skip
+        deliver(json_out, record, lambda: _print_spread(spread, t.seed), plot,
+                lambda path: spread_figure(spread, title, path))  # fmt: skip
+        return
+    final = frame[frame["generation"] == frame["generation"].max()].sort_values(
+        "share", ascending=False
+    )
+    record.update(
+        population=frame.attrs.get("population"),
+        fixation=frame.attrs.get("fixation"),
+        final_shares={str(r.strategy): float(r.share) for r in final.itertuples()},
+        shares={s: g.sort_values("generation")["share"].round(6).tolist()
+                for s, g in frame.groupby("strategy", observed=False)},
+    )  # fmt: skip
+    kind = (f"Moran process, one run (one seed), population {record['population']}"
+            if method == "moran" else "Replicator dynamics")  # fmt: skip
     title = f"{kind}: {length}, noise {noise:g}, seed {t.seed}"
     deliver(json_out, record, lambda: _print_shares(record, int(frame["generation"].max())),
             plot, lambda path: evolution_figure(frame, title, path))  # fmt: skip
 
 
+def _spread_record(spread) -> dict:
+    """The JSON fields of many Moran runs: the spread, the mean final shares, the reference."""
+    record = spread.as_dict()
+    record.pop("seed")
+    path = spread.replicator_path
+    record["mean_final_shares"] = {
+        name: figures["mean_final_share"] for name, figures in record["by_strategy"].items()
+    }
+    record["replicator_shares"] = {
+        s: g.sort_values("generation")["share"].round(6).tolist()
+        for s, g in path.groupby("strategy", observed=False)
+    }
+    return record
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%"
+
+
+def _print_spread(spread, seed: int) -> None:
+    """Win frequency with its interval, mean final share, the replicator's share; a verdict."""
+    from rich.table import Column, Table
+
+    table = Table(
+        Column("strategy", no_wrap=True),
+        Column("won (95% CI)", justify="right", no_wrap=True),
+        Column("took over", justify="right", no_wrap=True),
+        Column("final share\nmean (sd)", justify="right", no_wrap=True),
+        Column("replicator", justify="right", no_wrap=True),
+        title=f"Moran process: {spread.runs} runs, population {spread.population}, "
+        f"{spread.generations} generations,\nrun streams spawned from seed {seed}",
+    )
+    summary = spread.summary()
+    for row in summary.itertuples():
+        if row.wins == 0 and row.mean_share < 0.0005 and row.replicator_share < 0.0005:
+            continue
+        table.add_row(
+            row.strategy,
+            f"{_pct(row.win_rate)} ({_pct(row.win_low)}-{_pct(row.win_high)})",
+            str(row.fixations),
+            f"{100 * row.mean_share:.1f}% ({100 * row.sd_share:.0f})",
+            f"{100 * row.replicator_share:.1f}%",
+        )
+    ties = f"; {spread.ties} runs tied for the most common" if spread.ties else ""
+    table.caption = (
+        "won: runs in which the strategy took over the population or, if none did by the last "
+        f"generation, was the most common ({int(spread.fixed.sum())} of {spread.runs} runs "
+        f"ended in a takeover{ties}). replicator: its deterministic share after "
+        f"{spread.generations} generations on the same payoffs."
+    )
+    console.print(table)
+    console.print(_verdict(spread, summary), highlight=False)
+
+
+def _verdict(spread, summary) -> str:
+    """One plain sentence: is the winner clear over seeds, and how often it wins."""
+    best = summary.iloc[0]
+    second = summary.iloc[1] if len(summary) > 1 else None
+    reference = spread.replicator_final.sort_values(ascending=False)
+    ref = (f" The replicator dynamics (deterministic) leads with {reference.index[0]} "
+           f"({100 * reference.iloc[0]:.0f}%).")  # fmt: skip
+    interval = f"{_pct(best.win_rate)} of runs, 95% CI {_pct(best.win_low)}-{_pct(best.win_high)}"
+    if spread.clear_winner is None:
+        other = "" if second is None else (
+            f" overlaps {second.strategy}'s ({_pct(second.win_low)}-{_pct(second.win_high)})")
+        return (f"No clear winner: {best.strategy} wins most often ({interval}), but its "
+                f"interval{other}; one seed's run would crown whichever strategy chance "
+                f"favoured.{ref}")  # fmt: skip
+    if best.win_low > 0.5:
+        return f"Clear winner: {best.strategy} wins in most runs ({interval}).{ref}"
+    return (f"Clear leader: {best.strategy} wins more often than any other ({interval}, above "
+            f"every other interval), yet not in most runs: one seed's run may crown another "
+            f"strategy.{ref}")  # fmt: skip
+
+
 def _print_shares(record: dict, last: int) -> None:
+    """One run's (or the replicator's) final shares; a single Moran run is labelled as such."""
     from rich.table import Table
 
+    one_run = record["method"] == "moran"
     table = Table(
         "strategy",
         f"share at generation {last}",
-        title=f"{record['method']}: seed {record['seed']}",
+        title=f"{record['method']}: ONE run, seed {record['seed']}" if one_run
+        else f"{record['method']} (deterministic): seed {record['seed']}",
     )
     for name, share in record["final_shares"].items():
         if share > 0:
             table.add_row(name, f"{share:.1%}")
-    if record["fixation"]:
-        table.caption = f"{record['fixation']} took over the whole population"
+    notes = [f"{record['fixation']} took over the whole population"] if record["fixation"] else []
+    if one_run:
+        notes.append("one seed's story: --runs 100 shows the spread over seeds")
+    table.caption = "; ".join(notes) or None
     console.print(table)
 
 
@@ -353,8 +487,9 @@ def play(
         move = moves[k] if moves is not None else _ask(k + 1, turns)
         r = session.respond(move)
         noise_note = "  [yellow](noise flipped a move)[/]" if r.flipped else ""
+        you, them = (f"[{MOVE_STYLES[m]}]{m}[/]" for m in (r.you, r.opponent))
         console.print(
-            f"round {r.number:>2}: you {r.you}  opponent {r.opponent}   "
+            f"round {r.number:>2}: you {you}  opponent {them}   "
             f"+{r.your_payoff:g} / +{r.opponent_payoff:g}   "
             f"total you {r.your_total:g}, opponent {r.opponent_total:g}{noise_note}",
             highlight=False,

@@ -100,6 +100,7 @@ def test_evolve(tmp_path, method):
         "tft,all-d,all-c",
         "--method",
         method,
+        *(["--runs", "1"] if method == "moran" else []),
         "--generations",
         "30",
         "--turns",
@@ -118,6 +119,27 @@ def test_evolve(tmp_path, method):
     assert sum(record["final_shares"].values()) == pytest.approx(1)
     assert set(record["shares"]) == {"tft", "all-d", "all-c"}
     assert png.exists()
+    if method == "moran":
+        assert "ONE run, seed 2" in proc.stdout and "--runs 100" in proc.stdout
+
+
+def test_evolve_many_runs_json_and_plot(tmp_path):
+    out, png = tmp_path / "e.json", tmp_path / "e.png"
+    args = ["evolve", "--strategies", "tft,all-d,all-c", "--runs", "30", "--generations", "30",
+            "--turns", "50", "--repetitions", "1", "--seed", "2", "--json", str(out),
+            "--plot", str(png)]  # fmt: skip
+    proc = linkages(*args)
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(out.read_text())
+    assert record["runs"] == 30 and len(record["winners"]) == 30
+    assert sum(record["mean_final_shares"].values()) == pytest.approx(1)
+    figures = record["by_strategy"]
+    assert sum(f["wins"] for f in figures.values()) + record["ties"] == 30
+    for f in figures.values():
+        low, high = f["win_interval_95"]
+        assert low <= f["win_rate"] <= high
+    assert set(record["replicator_shares"]) == {"tft", "all-d", "all-c"}
+    assert png.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_play_with_piped_moves():
@@ -201,6 +223,8 @@ def test_play_interactively_in_a_terminal():
         (["tournament", "--strategies", "tft,nice"], ["unknown strategy 'nice'"]),
         (["tournament", "--repetitions", "0"], ["repetitions must be >= 1"]),
         (["evolve", "--strategies", "tft,all-d", "--population", "1"], ["population must be"]),
+        (["evolve", "--strategies", "tft,all-d", "--runs", "0"], ["runs must be >= 1"]),
+        (["evolve", "--method", "replicator", "--runs", "5"], ["--runs applies to --method moran"]),
         (["play", "--opponent", "nobody"], ["unknown strategy 'nobody'"]),
         (["play", "--turns", "0"], ["turns must be a whole number >= 1"]),
     ],
