@@ -1,4 +1,5 @@
-"""python -m benchmarks [--quick] [--only floor,choice,end_to_end,startup,sweep] [--no-write]
+"""python -m benchmarks [--quick] [--only floor,choice,end_to_end,startup,sweep,workshop]
+[--no-write]
 
 Runs the benchmarks and prints each figure as it comes; a full run (no --quick, no --only)
 rewrites benchmarks/RESULTS.md."""
@@ -9,10 +10,10 @@ import argparse
 
 import numba
 
-from . import choice, end_to_end, floor, startup, sweep, traffic
+from . import choice, end_to_end, floor, startup, sweep, traffic, workshop
 from .harness import Report, Row, measure, ns_per, results_path
 
-ALL = ("floor", "choice", "end_to_end", "startup", "sweep")
+ALL = ("floor", "choice", "end_to_end", "startup", "sweep", "workshop")
 
 
 def thread_counts() -> list[int]:
@@ -196,6 +197,22 @@ def bench_sweep(report: Report, quick: bool) -> None:
                        command="python -m benchmarks.sweep --acceptance"))  # fmt: skip
 
 
+def bench_workshop(report: Report, quick: bool) -> None:
+    """The browser workshop's round result, last move to every screen (`benchmarks/workshop.py`)."""
+    bots, rounds = (10, 3) if quick else (60, 10)
+    load = workshop.load_note()
+    for mode in workshop.MODES:
+        o = workshop.run(bots, rounds, mode)
+        met = "met" if o.p95 < workshop.TARGET_P95_MS else "NOT met"
+        report.add(Row(f"workshop: last move to every screen ({mode})",
+                       f"{bots} bots + facilitator, {rounds} rounds", "-",
+                       f"p50 {o.p50:.0f} ms, p95 {o.p95:.0f} ms, max {o.max:.0f} ms",
+                       f"target p95 < {workshop.TARGET_P95_MS:.0f} ms: {met}",
+                       command="python -m benchmarks.workshop",
+                       note=f"server CPU {o.cpu_s:.2f} s over {o.wall_s:.2f} s, peak RSS "
+                       f"{o.peak_rss / 2**20:.0f} MB; {load}"))  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
@@ -225,6 +242,9 @@ def main() -> None:
     if "sweep" in only:
         print("sweep")
         bench_sweep(report, quick)
+    if "workshop" in only:
+        print("workshop")
+        bench_workshop(report, quick)
     if args.no_write or only != set(ALL) or quick:
         print("RESULTS.md not written (it records full runs of every benchmark)")
     else:
