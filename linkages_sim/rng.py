@@ -44,6 +44,7 @@ class Purpose(IntEnum):
     HIDDEN_OPPONENT = 55
     COMPLAINT_CAUSE = 38  # key (period, segment): which dimension each complaint names
     MYSTERY_SHOPPER = 39  # key (period, store): a mystery shopper's measurement error
+    REFERRAL = 42  # key (period, segment): who refers a prospect, then which prospects
 
 
 STRUCTURE = frozenset({Purpose.HOMES, Purpose.INITIAL_STATE, Purpose.INITIAL_CHOICE})

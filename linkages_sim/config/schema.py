@@ -624,6 +624,51 @@ class Tastes(Strict):
     )
 
 
+MAX_TENURE_YEARS = 50
+"""Longest per-year table of `TenureValue`: the last entry holds for every later year."""
+
+
+class TenureValue(Strict):
+    """How a customer's value grows with tenure (Reichheld & Sasser, HBR 1990, "Zero Defections").
+
+    Each list holds one entry per year of tenure (the first: a customer's first year since their
+    acquisition or win-back; the last entry holds for every later year). None of it acts unless
+    the block is given: without it spend, costs and the funnel are what they were.
+    """
+
+    periods_per_year: int = Field(
+        52, ge=1, le=366, description="periods in a year of tenure (52: weekly periods)"
+    )
+    spend: list[Annotated[float, Field(gt=0.0, le=100.0)]] = Field(
+        default_factory=lambda: [1.0], min_length=1, max_length=MAX_TENURE_YEARS,
+        description="multiplier on units_per_purchase by year of tenure (increased purchases)",
+    )
+    cost_to_serve: list[Money] = Field(
+        default_factory=lambda: [0.0], min_length=1, max_length=MAX_TENURE_YEARS,
+        description="money per active customer per year by year of tenure, charged to the "
+        "distributor of the customer's store (lower operating cost of known customers)",
+    )
+    referrals: list[Annotated[float, Field(ge=0.0, le=366.0)]] = Field(
+        default_factory=lambda: [0.0], min_length=1, max_length=MAX_TENURE_YEARS,
+        description="prospects referred per active customer per year by year of tenure; a "
+        "referred prospect reaches the funnel's conviction stage (at most one a period each)",
+    )
+    acquisition_cost: Money = Field(
+        0.0, description="money per newly acquired customer (first purchase), charged to the "
+        "distributor of the store it bought at, on top of marketing",
+    )
+
+    @model_validator(mode="after")
+    def _one_referral_a_period(self) -> Self:
+        fastest = max(self.referrals)
+        if fastest > self.periods_per_year:
+            raise ValueError(
+                f"referrals {fastest:g} a year exceed one a period ({self.periods_per_year} "
+                "periods_per_year): a customer refers at most once a period"
+            )
+        return self
+
+
 class Segment(Strict):
     """A customer segment: where its customers live, what they value, how they react."""
 
@@ -672,6 +717,10 @@ class Segment(Strict):
     )
     service_expectations: DimensionExpectations | None = Field(
         None, description="opening expectation of each service dimension; none: expectation"
+    )
+    tenure_value: TenureValue | None = Field(
+        None, description="spend, cost to serve and referrals by year of tenure (Reichheld & "
+        "Sasser 1990; docs/model.md); none: a customer's value does not change with tenure",
     )
 
     @model_validator(mode="after")

@@ -39,6 +39,8 @@ class Kind(StrEnum):
     REVENUE_SHARE = "revenue_share"  # distributor -> supplier: its share of retail revenue
     FRANCHISE_FEE = "franchise_fee"  # distributor -> supplier: fixed fee of a two-part tariff
     INTERVENTION = "intervention"  # owner -> outside: an intervention's cost
+    COST_TO_SERVE = "cost_to_serve"  # distributor -> outside: serving its active customers
+    ACQUISITION = "acquisition"  # distributor -> outside: cost per newly acquired customer
 
 
 class ConservationError(AssertionError):

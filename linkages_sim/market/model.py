@@ -146,6 +146,7 @@ class MarketModel(mesa.Model):
             for seg, rows in zip(self.segments, self.panel, strict=True)
         ]  # built even when prices are fixed: `demand` serves analyses too
         self.units = np.zeros(len(self.offers))
+        self.tenure_counts: list = [None] * len(self.segments)  # per segment, with tenure_value
         self.recorder = MetricsRecorder(
             self.suppliers, self.distributors, self.stores, self.relationships, self.ledger
         )
@@ -172,8 +173,10 @@ class MarketModel(mesa.Model):
         segments.shuffle_do("after_sales", p, recovery, market)
         tallies = [segment.tally(self.offers) for segment in self.segments]  # in segment order
         tally = _combine(tallies)
+        self.tenure_counts = [segment.tally_tenure(self.offers) for segment in self.segments]
         self.units = self._units_sold(tallies)
         self.accounting(p, tally)
+        self.tenure_accounting(p, tallies)
         self.update_brand_and_reputation(tally)
         if self.service is not None:
             self.service.after_period(
@@ -450,6 +453,25 @@ class MarketModel(mesa.Model):
                          float(np.sum(units[mine] * o.unit_cost[mine])))  # fmt: skip
             led.transfer(period, s.account.name, OUTSIDE, Kind.FIXED_COST, s.spec.fixed_cost)
 
+    def tenure_accounting(self, period: int, tallies: list[Tally]) -> None:
+        """Book the costs of segments with a `tenure_value` block (docs/model.md 3.10).
+
+        Cost to serve each active customer, by their year of tenure, and the acquisition cost of
+        each new customer, both charged to the distributor of the customer's store.
+        """
+        o = self.offers
+        for segment, t, counts in zip(self.segments, tallies, self.tenure_counts, strict=True):
+            if counts is None:
+                continue
+            acquisition = segment.spec.tenure_value.acquisition_cost * self.customer_weight
+            for d in self.distributors:
+                stores = [st.index for st in d.stores]
+                self.ledger.transfer(period, d.account.name, OUTSIDE, Kind.COST_TO_SERVE,
+                                     float(counts.cost_to_serve[stores].sum())
+                                     * self.customer_weight)  # fmt: skip
+                self.ledger.transfer(period, d.account.name, OUTSIDE, Kind.ACQUISITION,
+                                     acquisition * float(t.new[o.distributor == d.index].sum()))
+
     def update_brand_and_reputation(self, tally: Tally) -> None:
         """Update brand equity and store reputation from the period's tally (docs/model.md 3.8).
 
@@ -494,7 +516,11 @@ class MarketModel(mesa.Model):
         bought = np.zeros(len(self.offers))
         for segment in self.segments:
             sold = codes.IS_SALE[segment.outcome]
-            counts = np.bincount(segment.choice[sold], minlength=len(self.offers))
+            if segment.tenure_params is None:
+                counts = np.bincount(segment.choice[sold], minlength=len(self.offers))
+            else:  # each buyer's basket grows with their tenure
+                counts = np.bincount(segment.choice[sold], minlength=len(self.offers),
+                                     weights=segment.spend_multiplier()[sold])  # fmt: skip
             bought += counts * segment.spec.units_per_purchase
         bought *= self.customer_weight
         o, led = self.offers, self.ledger
@@ -530,10 +556,14 @@ class MarketModel(mesa.Model):
         return float(np.sum(self.units * self.offers.price))
 
     def _units_sold(self, tallies: list[Tally]) -> np.ndarray:
-        """Units sold per offer in the real market (purchases x basket x customer weight)."""
+        """Units sold per offer in the real market (purchases x basket x customer weight).
+
+        With `tenure_value`, each purchase's basket is scaled by the buyer's spend multiplier.
+        """
         units = np.zeros(len(self.offers))
-        for segment, t in zip(self.segments, tallies, strict=True):
-            units += t.buyers * segment.spec.units_per_purchase
+        for segment, t, tenure in zip(self.segments, tallies, self.tenure_counts, strict=True):
+            purchases = t.buyers if tenure is None else tenure.spend_weight
+            units += purchases * segment.spec.units_per_purchase
         return units * self.customer_weight
 
     def shares_data(self, r: Relationship) -> bool:

@@ -13,7 +13,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from linkages_sim.config.schema import Funnel, MapSpec, Market, Segment
+from linkages_sim.config.schema import Funnel, MapSpec, Market, Segment, TenureValue
 from linkages_sim.market import kernels
 from linkages_sim.market.kernels import codes
 from linkages_sim.market.offers import Offers
@@ -104,6 +104,9 @@ class CustomerSegment(mesa.Agent):
         self.outputs = kernels.Outputs.empty(size)
         self._active_start = np.zeros(0)
         self.service_weights: np.ndarray | None = None  # importance of the six dimensions, if on
+        self.tenure_params = (None if spec.tenure_value is None
+                              else tenure_params(spec.tenure_value))  # fmt: skip
+        self.referrals: tuple[int, int] = (0, 0)  # this period: referrers, prospects referred
 
     # --- set-up -----------------------------------------------------------------------------
 
@@ -232,6 +235,24 @@ class CustomerSegment(mesa.Agent):
                 churn_sensitivity=spec.churn_sensitivity,
             ),
         )
+        if self.tenure_params is not None:
+            self.refer(period)
+
+    def refer(self, period: int) -> None:
+        """Active customers refer prospects, who reach the funnel's conviction stage.
+
+        Each active customer refers with their year of tenure's chance (Reichheld & Sasser 1990:
+        long-standing customers bring others); as many prospects not yet convinced, drawn at
+        random, are moved to conviction, so they shop next period. Fewer prospects than
+        referrals: all of them.
+        """
+        rng = self.streams.generator(Purpose.REFERRAL, period, self.index)
+        u = rng.random(self.size)
+        referrers = kernels.count_referrers(self.customers, u, self.tenure_params)
+        pool = np.flatnonzero((self.state == codes.PROSPECT) & (self.stage < codes.CONVICTION))
+        referred = rng.choice(pool, size=min(referrers, pool.size), replace=False)
+        self.stage[referred] = codes.CONVICTION
+        self.referrals = (referrers, int(referred.size))
 
     # --- aggregation ------------------------------------------------------------------------
 
@@ -246,6 +267,24 @@ class CustomerSegment(mesa.Agent):
             funnel_start=self._funnel_start,
             funnel_advanced=self._funnel_advanced,
         )
+
+    def tally_tenure(self, offers: Offers) -> kernels.TenureCounts | None:
+        """The period's sums by offer, store and year of tenure; None without `tenure_value`.
+
+        The unit margin by which buyers are weighted is the distributor's: price less wholesale.
+        """
+        if self.tenure_params is None:
+            return None
+        return kernels.tenure_tally(self.customers, self.outputs, self.tenure_params,
+                                    offers.store, offers.price - offers.wholesale_price,
+                                    self.n_stores)  # fmt: skip
+
+    def spend_multiplier(self) -> np.ndarray:
+        """Each customer's multiplier on units per purchase (ones without `tenure_value`)."""
+        if self.tenure_params is None:
+            return np.ones(self.size)
+        p = self.tenure_params
+        return p.spend[kernels.years_of(self.tenure, p.periods_per_year, p.spend.shape[0])]
 
     # --- teaching -----------------------------------------------------------------------------
 
@@ -271,3 +310,23 @@ class CustomerSegment(mesa.Agent):
                 "complained": self.complained[idx],
             }
         )
+
+
+def tenure_params(value: TenureValue) -> kernels.TenureParams:
+    """The kernels' per-period tables of a `tenure_value` block, padded to one length.
+
+    A shorter table repeats its last entry (it holds for every later year); yearly money and
+    referral rates are spread evenly over the periods of a year.
+    """
+    years = max(len(value.spend), len(value.cost_to_serve), len(value.referrals))
+
+    def padded(table: list[float]) -> np.ndarray:
+        return np.array(table + [table[-1]] * (years - len(table)), dtype=np.float64)
+
+    ppy = value.periods_per_year
+    return kernels.TenureParams(
+        periods_per_year=ppy,
+        spend=padded(value.spend),
+        cost=padded(value.cost_to_serve) / ppy,
+        referral=padded(value.referrals) / ppy,
+    )

@@ -63,6 +63,15 @@ from linkages_sim.market.kernels.service import (
     serve_reference,
 )
 from linkages_sim.market.kernels.tally import TallyCounts, TallyParams, tally, tally_reference
+from linkages_sim.market.kernels.tenure import (
+    TenureCounts,
+    TenureParams,
+    count_referrers,
+    count_referrers_reference,
+    tenure_tally,
+    tenure_tally_reference,
+    years_of,
+)
 
 __all__ = [
     "Attraction",
@@ -81,6 +90,8 @@ __all__ = [
     "SurveyRatings",
     "TallyCounts",
     "TallyParams",
+    "TenureCounts",
+    "TenureParams",
     "advance_funnel",
     "advance_funnel_reference",
     "attraction",
@@ -97,6 +108,8 @@ __all__ = [
     "complain_and_churn_reference",
     "complaint_causes",
     "complaint_causes_reference",
+    "count_referrers",
+    "count_referrers_reference",
     "serve",
     "serve_reference",
     "survey_respond",
@@ -105,5 +118,8 @@ __all__ = [
     "survey_tally_reference",
     "tally",
     "tally_reference",
+    "tenure_tally",
+    "tenure_tally_reference",
     "weighted_levels",
+    "years_of",
 ]
