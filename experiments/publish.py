@@ -40,6 +40,8 @@ EXPERIMENTS = (
     "dynamic_game",
     "service_dimensions",
     "market_sensitivity",
+    "dilemma_region",
+    "customer_tenure",
 )  # fmt: skip
 """Every experiment folder (each `experiments/NAME/` with experiment.py and README.md)."""
 
@@ -47,7 +49,8 @@ QUICK = {  # small sizes for --quick: every option the experiment takes, made ch
     "ipd_tournament": {"turns": 20, "repetitions": 2, "self_play_seeds": 3,
                        "robustness_seeds": 1},
     "market_dilemma": {"customers": 2_000, "replications": 2, "seeds": 1},
-    "calibration": {"customers": 2_000, "seeds": 2, "replications": 2, "self_play_seeds": 3},
+    "calibration": {"customers": 2_000, "seeds": 2, "replications": 2, "self_play_seeds": 3,
+                    "linear_seeds": 3},
 }
 QUICK["retention_vs_acquisition"] = {"customers": 2_000, "seeds": 2}  # an interval needs two
 QUICK["channel_economics"] = {"customers": 2_000, "seeds": 2, "linear_seeds": 3, "periods": 16,
@@ -56,6 +59,9 @@ QUICK["noisy_sla"] = {"customers": 2_000, "replications": 2}
 QUICK["dynamic_game"] = {"customers": 1_000, "seeds": 2, "periods": 8, "short": 4}
 QUICK["service_dimensions"] = {"customers": 1_000, "seeds": 2, "periods": 8}  # 58 short runs
 QUICK["market_sensitivity"] = {"customers": 500, "samples": 4, "periods": 8}  # 48 runs
+QUICK["dilemma_region"] = {"customers": 300, "trajectories": 2, "samples": 2, "keep": 2,
+                           "grid": 2, "layouts": 2, "periods": 4}  # about 70 stage games
+QUICK["customer_tenure"] = {"customers": 1_000, "seeds": 2, "years": 2}
 QUICK_MARKET = {"customers": 2_000, "seeds": 1}
 """Every other market experiment at --quick."""
 

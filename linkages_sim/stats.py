@@ -36,6 +36,25 @@ def t_interval(
     return mean, mean - half, mean + half
 
 
+def wilson_interval(
+    successes: int, trials: int, confidence: float = CONFIDENCE
+) -> tuple[float, float]:
+    """Wilson's score interval for a proportion (Wilson 1927; Brown, Cai & DasGupta 2001).
+
+    Unlike the normal approximation it stays inside [0, 1] and is not empty at 0 or n
+    successes, which is where shares over a few seeds often sit. NaN bounds for no trials.
+    """
+    if trials <= 0:
+        return math.nan, math.nan
+    from scipy import stats as scipy_stats
+
+    z = float(scipy_stats.norm.ppf(0.5 + confidence / 2))
+    p, n = successes / trials, trials
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def json_number(x: object, digits: int | None = None) -> float | None:
     """A float for JSON, optionally rounded; None for NaN and infinities.
 

@@ -36,7 +36,7 @@ import pandas as pd
 from linkages_sim.analysis.replication import replication_seeds, run_many
 from linkages_sim.config.editing import edit_scenario
 from linkages_sim.config.schema import OutsideOptions, Scenario
-from linkages_sim.game.stage import classify
+from linkages_sim.game.stage import GAME_CLASSES, classify
 from linkages_sim.market.model import MarketModel
 from linkages_sim.rng import fresh_seed
 from linkages_sim.stats import CONFIDENCE, json_number, t_interval
@@ -46,6 +46,8 @@ PROFILES = ("CC", "CD", "DC", "DD")
 WITHOUT = "none"
 """The run without the contract: each party's alternative, for its surplus."""
 PARTIES = ("supplier", "distributor")
+GAPS = (("T", "R"), ("R", "P"), ("P", "S"))
+"""The gaps whose signs order a party's payoffs: all positive in a prisoner's dilemma."""
 STRATEGY_FOR = {"C": "all-c", "D": "all-d"}
 DEFAULT_PERIODS = 13
 """One quarter: the horizon over which managers and contract reviews judge results."""
@@ -137,6 +139,47 @@ class ProfitPerPeriod:
         return profit[0], profit[1], r.breaches_read["supplier"], r.breaches_read["distributor"]
 
 
+@dataclass(frozen=True)
+class StageGame:
+    """A sweep measure (`research.sweep`): the contract's stage game at one design point.
+
+    The four fixed action profiles run on the point's scenario with one seed (common random
+    numbers: the same layout and draws, only the actions differ), so a design's replications
+    are independent markets, each with its own layout. Returns each party's T, R, P, S (profit
+    per period), the gaps T-R, R-P, P-S (all positive: a dilemma for that party) and its class
+    (an index into `game.stage.GAME_CLASSES`), the game's class (the parties' when they agree,
+    else "other") and `dilemma`, 1 when both parties are in a prisoner's dilemma.
+    """
+
+    contract: str | None = None
+    """The contract's key; the scenario's first when None."""
+    sla_penalty: float | None = None
+    """Every clause's penalty per breach; None keeps the scenario's."""
+
+    def __call__(self, scenario: Scenario, seed: int) -> dict[str, float]:
+        """Run the four profiles with `seed` and classify the game they make."""
+        key = resolve_contract(scenario, self.contract)
+        spec = next(c for c in scenario.contracts if c.key == key)
+        measure = ProfitPerPeriod(spec.supplier, spec.distributor, key)
+        profit = {}
+        for profile in PROFILES:
+            model = MarketModel(fixed_profile(scenario, key, profile, self.sla_penalty), seed=seed)
+            model.run()
+            profit[profile] = measure(model)[:2]
+        out: dict[str, float] = {}
+        classes = {}
+        for i, party in enumerate(PARTIES):
+            p = {k: profit[where][i] for k, where in PROFILE_OF[party].items()}
+            classes[party] = classify(*p.values())
+            out |= {f"{party}/{k}": v for k, v in p.items()}
+            out |= {f"{party}/{a}-{b}": p[a] - p[b] for a, b in GAPS}
+            out[f"{party}/class"] = GAME_CLASSES.index(classes[party])
+        same = classes["supplier"] == classes["distributor"]
+        out["game/class"] = GAME_CLASSES.index(classes["supplier"] if same else "other")
+        out["dilemma"] = float(same and classes["supplier"] == "prisoners_dilemma")
+        return out
+
+
 @dataclass
 class PayoffMatrix:
     """The four profiles' per-period profits for both parties, replication by replication."""
@@ -197,7 +240,7 @@ class PayoffMatrix:
         """T - R, R - P, P - S with paired confidence intervals; all positive for a dilemma."""
         table, where = self._by_profile(party), PROFILE_OF[party]
         out = {}
-        for a, b in (("T", "R"), ("R", "P"), ("P", "S")):
+        for a, b in GAPS:
             mean, low, high = t_interval((table[where[a]] - table[where[b]]).to_numpy())
             out[f"{a}-{b}"] = {"mean": mean, "ci_low": low, "ci_high": high}
         return out

@@ -111,6 +111,8 @@ class Parameter(_Strict):
     range: Range | None = Field(None, description="continuous bounds (lhs, sobol, morris)")
     steps: int | None = Field(None, ge=2, le=1000, description="grid: values across the range")
     distribution: Distribution | None = Field(None, description="lhs, sobol: what to sample")
+    scale: bool = Field(False, description="the value multiplies each selected field's base "
+                        "value instead of replacing it (keeps, e.g., the segments' differences)")
 
     @model_validator(mode="after")
     def _one_domain(self) -> Self:
@@ -205,6 +207,14 @@ class Replications(_Strict):
         return [int(x) for x in np.random.SeedSequence(self.seed).generate_state(self.count)]
 
 
+class StageGameOutput(_Strict):
+    """Measure a contract's stage game at each point instead of running the point once."""
+
+    contract: str | None = Field(None, description="contract key (default: the first)")
+    sla_penalty: float | None = Field(None, ge=0.0, le=1e9, description="every clause's "
+                                      "penalty per breach (default: the scenario's)")  # fmt: skip
+
+
 class Outputs(_Strict):
     """What each run keeps."""
 
@@ -214,6 +224,11 @@ class Outputs(_Strict):
     summary: bool = Field(True, description="the run summary's numbers")
     primary: str = Field(
         "kpi/market/market/profit", description="the output `linkages analyze` reports"
+    )
+    stage_game: StageGameOutput | None = Field(
+        None, description="instead of one run per point and replication: the contract's four "
+        "fixed action profiles on that seed (analysis.payoff_matrix.StageGame); outputs "
+        "measure/dilemma, measure/<party>/T-R, ...; kpis, metrics and summary are not kept",
     )
 
 
@@ -352,7 +367,7 @@ def base_scenario(design: Design, folder: Path, source: str) -> Scenario:
     base = Path(design.base)
     candidate = base if base.is_absolute() else folder / base
     try:
-        scenario = load_scenario(candidate if candidate.exists() else design.base)
+        scenario = load_scenario(candidate if candidate.is_file() else design.base)
         return edit_scenario(scenario, source=f"{source}: base",
                              customers=design.customers, periods=design.periods)  # fmt: skip
     except ScenarioError as err:
@@ -363,7 +378,14 @@ def point_scenario(base: Scenario, design: Design, point: dict[str, Any], source
     """The base scenario with one point's values set (the whole tree validated)."""
     def change(data: dict[str, Any]) -> None:
         for p in design.parameters:
-            if p.label in point:
+            if p.label not in point:
+                continue
+            if p.scale:
+                try:
+                    FieldPath.parse(p.path).scale(data, float(point[p.label]))
+                except PathError as err:
+                    raise ScenarioError(f"{source}: {p.label}: {err}") from None
+            else:
                 FieldPath.parse(p.path).apply(data, _typed(data, p.path, point[p.label]))
 
     return edit_scenario(base, change, source=source)
@@ -401,6 +423,12 @@ def check_design(design: Design, folder: Path, source: str) -> Scenario:
                 problems.append(f"{source}: parameters[{i}]: {p.label} = {value!r} is outside "
                                 f"what the field allows ({reason})")  # fmt: skip
                 break
+    game = design.outputs.stage_game
+    if game is not None and game.contract is not None:
+        keys = [c.key for c in base.contracts]
+        if game.contract not in keys:
+            problems.append(f"{source}: outputs.stage_game.contract: unknown contract "
+                            f"'{game.contract}'; contracts: {', '.join(keys)}")  # fmt: skip
     if problems:
         raise DesignError("\n".join(problems))
     return base

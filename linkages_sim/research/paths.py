@@ -77,6 +77,14 @@ class FieldPath:
         for container, key in self.targets(data):
             container[key] = value
 
+    def scale(self, data: Any, factor: float) -> None:
+        """Multiply every value the path selects by `factor` (keeps the items' differences)."""
+        for container, key in self.targets(data):
+            current = container[key]
+            if isinstance(current, bool) or not isinstance(current, int | float):
+                raise PathError(f"'{self.text}': {current!r} is not a number to scale")
+            container[key] = current * factor
+
     def read(self, data: Any) -> list[Any]:
         """The values the path selects."""
         return [container[key] for container, key in self.targets(data)]

@@ -52,6 +52,10 @@ OutputFunction = Callable[[Any], dict[str, float]]
 """A custom output: from a finished MarketModel to named numbers."""
 ToyModel = Callable[[dict[str, Any], int], dict[str, float]]
 """A model that is not the market (e.g. a test function): (point, seed) -> named numbers."""
+Measure = Callable[[Scenario, int], dict[str, float]]
+"""A measurement of the point's scenario in place of one run of it: (scenario, seed) -> named
+numbers. For what needs several runs of each point on the same random numbers, such as the
+stage game a contract's four fixed action profiles make (`analysis.payoff_matrix.StageGame`)."""
 
 
 class SweepFolderError(DesignError):
@@ -72,6 +76,7 @@ class RunTask:
     summary: bool
     output: OutputFunction | None = None
     toy: ToyModel | None = None
+    measure: Measure | None = None
 
     def __call__(self) -> dict[str, Any]:
         """Run, write the run's files, and report (never raises: a failure is a result)."""
@@ -102,6 +107,11 @@ class RunTask:
     def _simulate(self) -> tuple[dict[str, float], dict[str, pd.DataFrame]]:
         if self.toy is not None:
             return dict(self.toy(self.point, self.seed)), {}
+        if self.measure is not None:
+            loop = time.perf_counter()
+            numbers = self.measure(self.scenario, self.seed)
+            self._simulated_s = time.perf_counter() - loop
+            return {f"measure/{k}": float(v) for k, v in numbers.items()}, {}
         from linkages_sim.analysis.kpis import kpis
         from linkages_sim.analysis.summary import summarise
         from linkages_sim.analysis.tables import MetricTables
@@ -168,6 +178,7 @@ def plan(
     design: Design, folder: Path, *, source: str = "design", base_folder: Path = Path("."),
     customers: int | None = None, periods: int | None = None,
     output: OutputFunction | None = None, toy: ToyModel | None = None,
+    measure: Measure | None = None,
 ) -> SweepPlan:  # fmt: skip
     """The runs of `design`, numbered point by point then replication by replication."""
     if customers is not None or periods is not None:
@@ -175,6 +186,10 @@ def plan(
                                            (("customers", customers), ("periods", periods))
                                            if v is not None})  # fmt: skip
     base = None if toy is not None else check_design(design, base_folder, source)
+    if measure is None and toy is None and (game := design.outputs.stage_game) is not None:
+        from linkages_sim.analysis.payoff_matrix import StageGame
+
+        measure = StageGame(game.contract, game.sla_penalty)
     seeds = design.replications.seed_list()
     rows, tasks, invalid = [], {}, {}
     for p, point in enumerate(design.points()):
@@ -192,11 +207,16 @@ def plan(
                 continue
             kept = design.outputs
             tasks[run] = RunTask(run, seed, str(folder), scenario, point, kept.metrics,
-                                 kept.kpis, kept.summary, output, toy)  # fmt: skip
-    identity = {"design": design.model_dump(mode="json"),
+                                 kept.kpis, kept.summary, output, toy, measure)  # fmt: skip
+    described = design.model_dump(mode="json")
+    if described["outputs"]["stage_game"] is None:  # earlier sweeps keep their fingerprints
+        del described["outputs"]["stage_game"]
+    identity = {"design": described,
                 "base": None if base is None else base.model_dump(mode="json"),
                 "output": None if output is None else _name(output),
                 "toy": None if toy is None else _name(toy)}  # fmt: skip
+    if measure is not None:
+        identity["measure"] = f"{_name(measure)}: {measure!r}"
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
     return SweepPlan(design, pd.DataFrame(rows), digest, tasks, invalid)
 
@@ -403,13 +423,15 @@ def sweep(
     scheduler: str | None = None, dask_local: int | None = None,
     customers: int | None = None, periods: int | None = None, retry_failed: bool = False,
     restart: bool = False, output: OutputFunction | None = None, toy: ToyModel | None = None,
-    progress: Callable[[int, int, int], None] | None = None,
+    measure: Measure | None = None, progress: Callable[[int, int, int], None] | None = None,
 ) -> SweepOutcome:  # fmt: skip
     """Run a design (a Design or a design file) into the folder `out`, or finish it.
 
     `workers` local processes (1: in this process), or Dask: `scheduler` (an address) or
     `dask_local` (a LocalCluster of that many workers). `output(model)` adds custom numbers
-    to every run (it may be defined in a notebook); `toy(point, seed)` replaces the market
+    to every run (it may be defined in a notebook); `measure(scenario, seed)` replaces the one
+    run of each point and its outputs (`measure/NAME`: e.g. a stage game of four runs);
+    `toy(point, seed)` replaces the market
     with another model (tests of the machinery). Raises DesignError for bad input.
     """
     if isinstance(design, Design):
@@ -419,7 +441,7 @@ def sweep(
         design, base_folder = read_design(design)
     out = Path(out)
     sweep_plan = plan(design, out, source=source, base_folder=base_folder, customers=customers,
-                      periods=periods, output=output, toy=toy)  # fmt: skip
+                      periods=periods, output=output, toy=toy, measure=measure)  # fmt: skip
     if scheduler is not None or dask_local is not None:
         with dask_executor(scheduler, dask_local) as executor:
             return run_sweep(sweep_plan, out, executor=executor, retry_failed=retry_failed,
