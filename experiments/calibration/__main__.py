@@ -10,6 +10,7 @@ OPTIONS = {
     **STANDARD,
     "seeds": (int, SEEDS, "replications of the market (each its own layout)"),
     "replications": (int, 10, "runs per action profile of the payoff matrix"),
+    "linear_seeds": (int, 20, "seeds of the linear-demand channel (double marginalisation)"),
 }
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.calibration.measures import WINDOWS, StoreChoices, Windows
+from experiments.channel_economics.experiment import linear_part
 from experiments.common import ROOT, spread
 from experiments.ipd_tournament.experiment import self_play_scores
 from experiments.retention_vs_acquisition.experiment import measure as cost_ratios
@@ -100,8 +102,14 @@ def market_measures(job: tuple[Scenario, int]) -> dict:
     """One run of the default market (its own layout): the calibration figures of one seed."""
     scenario, seed = job
     model = MarketModel(scenario, seed=seed)
-    cohorts = _Cohorts(model)
-    model.run(progress=cohorts)
+    cohorts, windows, choices = _Cohorts(model), Windows(model), StoreChoices(model)
+
+    def observe(done: int) -> None:
+        cohorts(done)
+        windows(done)
+        choices(done)
+
+    model.run(progress=observe)
     ts = model.timeseries()
 
     def total(level: str, metric: str) -> float:
@@ -119,6 +127,9 @@ def market_measures(job: tuple[Scenario, int]) -> dict:
     return {
         "seed": seed,
         **{f"sell_rate_{state}": buyers[state] / shoppers[state] for state in shoppers},
+        **windows.probabilities(),
+        **{f"decay_{name}_{key}": value for name, fit in choices.fits().items()
+           for key, value in fit.items() if key != "input"},
         "complaint_rate": k["complaint_rate"],
         "silent_churn_share": k["silent_churn_share"],
         "retention_rate_weekly": k["retention_rate"],
@@ -207,6 +218,24 @@ def _inside(s: dict, low: float, high: float) -> str:
     return f"**{text}**" if where in ("below", "above") else text
 
 
+def _over_periods(m: dict, state: str, low: float, high: float) -> str:
+    """The probability of selling over each period length, the quarter first."""
+    order = sorted(WINDOWS, key=lambda w: (w != 13, w))
+    names = {4: "4 weeks", 13: "a quarter (13 weeks)", 52: "a year"}
+    parts = [f"over {names.get(w, f'{w} weeks')} {_pct(m[f'sold_{state}_{w}w'])}: "
+             f"{_inside(m[f'sold_{state}_{w}w'], low, high)}" for w in order]  # fmt: skip
+    return "; ".join(parts)
+
+
+def _decays(m: dict, key: str, segments) -> str:
+    """Each segment's fitted decay exponent: mean and 95% interval over seeds."""
+    parts = []
+    for seg in segments:
+        v = m[f"decay_{seg.id}_{key}"]
+        parts.append(f"{seg.id} **{v['mean']:.2f}** ({v['low']:.2f}-{v['high']:.2f})")
+    return ", ".join(parts)
+
+
 def table(results: dict, scenario: Scenario) -> str:
     """The calibration table of docs/calibration.md, from the measurements."""
     m, costs, game = results["market"], results["costs"], results["game"]
@@ -231,30 +260,31 @@ def table(results: dict, scenario: Scenario) -> str:
     def wins(key: str) -> str:
         return f"{shadow[key]['grim_wins']} of {shadow[key]['n']}"
     self_play = game["self_play_noise_0.05"]
+    lin = results["linear_channel"]
     rows = [
         ("probability of selling to an active customer", "60-70%", "Farris et al., *Marketing "
          "Metrics*", "EMERGENT",
-         f"{_pct(m['sell_rate_active'])}: {_inside(m['sell_rate_active'], 0.6, 0.7)}. Buyers "
-         "/ shoppers among active customers over the year (a shopping occasion, outside option "
-         "included; the model has no sales call)", how),
+         _over_periods(m, "active", 0.6, 0.7) + ". Of the customers active when a period starts, "
+         "the share who buy at least once in it (Farris's figures are probabilities over a "
+         "period, which they do not fix). Not the per-trip close rate, buyers / shoppers: "
+         f"{_pct(m['sell_rate_active'])}", how),
         ("... to a lapsed customer", "20-40%", "Farris et al.", "EMERGENT",
-         f"{_pct(m['sell_rate_lapsed'])}: {_inside(m['sell_rate_lapsed'], 0.2, 0.4)}", how),
-        ("... to a new customer (prospect)", "5-20%", "Farris et al.", "EMERGENT",
-         f"{_pct(m['sell_rate_new'])}: {_inside(m['sell_rate_new'], 0.05, 0.2)}", how),
-        ("dissatisfied customers who complain", "about 1 in 27", "TARP studies, as widely "
-         "cited; the seed's \"silent churn\"", "INPUT",
-         f"`segments[].complain_probability` = {', '.join(f'{c:g}' for c in complain)} "
-         f"(1 in {1 / complain[0]:.0f}; schema default and every default segment). "
-         f"Check, not a result: complaints / dissatisfied customers = "
-         f"{_pct(m['complaint_rate'])}, a little below the input because prospects and "
-         "lapsed customers who meet a stock-out count as dissatisfied but cannot complain",
+         _over_periods(m, "lapsed", 0.2, 0.4) + f". Per trip: {_pct(m['sell_rate_lapsed'])}",
          how),
-        ("churners who never complained (silent churn)", "about 96% (the other 26 of 27)",
-         "TARP; the seed", "EMERGENT, from the input above",
-         f"{_pct(m['silent_churn_share'])}. Not an independent finding: it follows from "
-         f"`complain_probability` (1 - {complain[0]:g} = {100 * (1 - complain[0]):.1f}% if "
-         "every churner had had one dissatisfying visit); higher because some churners never "
-         "had one", how),
+        ("... to a new customer (prospect)", "5-20%", "Farris et al.", "EMERGENT",
+         _over_periods(m, "new", 0.05, 0.2) + ". Every prospect counts, aware or not. Per "
+         f"trip: {_pct(m['sell_rate_new'])}", how),
+        ("dissatisfied customers who complain, and the silent rest", "about 1 in 27 complain "
+         "(so about 96% do not)", "TARP studies, as widely cited; the seed's \"silent churn\"",
+         "INPUT (one statistic, counted once)",
+         f"`segments[].complain_probability` = {', '.join(f'{c:g}' for c in complain)} "
+         f"(1 in {1 / complain[0]:.0f}; schema default and every default segment): \"96% "
+         "silent\" is the same number, not a second figure. Check, not a result: complaints / "
+         f"dissatisfied customers = {_pct(m['complaint_rate'])}, a little below the input "
+         "because prospects and lapsed customers who meet a stock-out count as dissatisfied "
+         "but cannot complain. Its consequence for churn: churners who never complained "
+         f"{_pct(m['silent_churn_share'])}, above 1 - {complain[0]:g} because some churners "
+         "never had a dissatisfying visit", how),
         ("complainants kept when the complaint is resolved", "54-70% (up to 95% if resolved "
          "quickly)", "TARP, as cited in service-recovery literature", "EMERGENT",
          f"still active {HORIZON} weeks after a resolved complaint: "
@@ -291,26 +321,48 @@ def table(results: dict, scenario: Scenario) -> str:
          "`python -m experiments.calibration` (payoff matrix, as `linkages payoff-matrix "
          "--seed 42` and `experiments/market_dilemma`)"),
         ("profit effect of 5 points less defection", "+25% to +85%", "Reichheld & Sasser, "
-         "HBR 1990, \"Zero Defections\"", "NOT MODELLED",
-         "a customer's value does not grow with tenure in the model (tenure is recorded but "
-         "changes neither spend nor cost), so the mechanism behind the figure is absent", "-"),
+         "HBR 1990, \"Zero Defections\"", "EMERGENT, measured elsewhere (the tenure profile an "
+         "INPUT)", "off in the default: a customer's value grows with tenure only with the "
+         "optional `segments[].tenure_value` block (spend, cost to serve, referrals, "
+         "acquisition cost by year of tenure; `docs/model.md` §3.10). With the paper's "
+         "credit-card profile, what 5 points less defection does to customer lifetime value "
+         "and profit, by component and with the mechanism off, is measured in "
+         "`experiments/customer_tenure` (its README)", "`python -m experiments.customer_tenure`"),
         ("greeting standard", "greet within 30 s", "the seed (SMART standards)", "INPUT",
          f"`market.greeting_standard_s` = {mk.greeting_standard_s:g}: service is full within "
          "it and decays beyond (`experiments/service_standards` measures the consequences)",
          "-"),
-        ("distance decay in store choice", "Huff exponent about 2 (1.5-2.5)", "Huff 1963/1964 "
-         "and later calibrations", "INPUT", f"`segments[].tastes.distance_decay`: {decay}",
-         "-"),
+        ("distance decay in store choice", "Huff exponent about 2 (1.5-2.5), in d^-lambda",
+         "Huff 1963/1964 and later calibrations", "INPUT in the model's form; EMERGENT in "
+         "Huff's", f"`segments[].tastes.distance_decay` = {decay}, in the model's utility "
+         "-lambda log(1 + d / 1 km), i.e. (1 + d)^-lambda: not Huff's form. Fitted in Huff's "
+         "form d^-lambda (maximum likelihood, store attractions free) to first purchases "
+         f"(chosen without a loyalty bonus): {_decays(m, 'huff_first', segments)}. The same fit "
+         f"in the model's form recovers the inputs ({_decays(m, 'model_first', segments)}), a "
+         "check of the fit. Repeat purchases, where an active customer's loyalty to its store "
+         f"compounds with distance, look steeper: {_decays(m, 'huff_repeat', segments)} in "
+         "Huff's form", how),
         ("new-product diffusion", "Bass p about 0.03, q about 0.38", "Sultan, Farley & "
          "Lehmann 1990", "NOT MODELLED", "new products lift quality "
          "(`market.new_product_boost`); there is no adoption process to compare", "-"),
-        ("double marginalisation", "decentralised channel profit = 3/4 of integrated",
-         "Spengler 1950", "NOT MODELLED", "retail prices are RRP or a fixed discount, not "
-         "decided by the firms, so there is no pricing game to compare", "-"),
+        ("double marginalisation", "decentralised channel profit = 3/4 of integrated (linear "
+         "demand, constant cost)", "Spengler 1950", "EMERGENT",
+         f"linear-demand market (`market/linear.py`; a = {lin['inputs']['max_price']:g}, c = "
+         f"{lin['inputs']['unit_cost']:g}, {lin['inputs']['customers']:,} customers, "
+         f"{lin['inputs']['periods']} weeks): decentralised / integrated profit "
+         f"**{lin['profit_ratio']['measured']:.4f}** (standard error "
+         f"{lin['profit_ratio']['standard_error']:.4f} over {lin['inputs']['seeds']} seeds); "
+         f"prices solved {lin['wholesale_price']['solved']:.2f} wholesale, "
+         f"{lin['retail_price']['solved']:.2f} retail (theory "
+         f"{lin['wholesale_price']['theory']:g}, {lin['retail_price']['theory']:g}). In the "
+         "logit market the loss is smaller (the ratio nearer 1): `experiments/channel_economics`",
+         "`python -m experiments.calibration` (as `experiments/channel_economics`, part 1)"),
         ("coordinating contracts", "two-part tariff, revenue sharing, quantity discounts, RPM "
-         "restore the integrated profit", "Cachon 2003", "NOT MODELLED",
-         "contracts have SLA penalties and Nash-bargained wholesale prices "
-         "(`docs/contracts.md`); none of Cachon's contract forms", "-"),
+         "restore the integrated profit", "Cachon 2003", "EMERGENT, measured elsewhere",
+         "two-part tariffs, revenue sharing and resale price maintenance are contract terms "
+         "(`docs/contracts.md`); which restore the joint profit in this market, and who keeps "
+         "it, is measured in `experiments/channel_economics` (its table). Quantity-discount "
+         "schedules are not modelled", "`python -m experiments.channel_economics`"),
         ("prisoner's dilemma payoffs", "T = 5, R = 3, P = 1, S = 0", "Axelrod 1980, 1984",
          "INPUT", f"`Game()` defaults T, R, P, S = {g.T:g}, {g.R:g}, {g.P:g}, {g.S:g} "
          "(`linkages tournament --payoffs`)", "-"),
@@ -347,11 +399,9 @@ def figure(results: dict, path: Path) -> None:
     """Each emergent figure's interval against its published range."""
     m, costs = results["market"], results["costs"]
     panels = [
-        ("selling to active", m["sell_rate_active"], (0.60, 0.70), 100, "%"),
-        ("selling to lapsed", m["sell_rate_lapsed"], (0.20, 0.40), 100, "%"),
-        ("selling to new", m["sell_rate_new"], (0.05, 0.20), 100, "%"),
-        ("silent share of churn\n(follows from an input)", m["silent_churn_share"],
-         (0.96, 0.96), 100, "%"),
+        ("selling to active\n(over a quarter)", m["sold_active_13w"], (0.60, 0.70), 100, "%"),
+        ("selling to lapsed\n(over a quarter)", m["sold_lapsed_13w"], (0.20, 0.40), 100, "%"),
+        ("selling to new\n(over a quarter)", m["sold_new_13w"], (0.05, 0.20), 100, "%"),
         (f"kept {HORIZON} weeks after a\nresolved complaint (TARP:\n54-70%, up to 95%)",
          m["kept_after_resolved_complaint"], (0.54, 0.70), 100, "%"),
         ("win back vs keep", costs["win_back_vs_keep"], (3.0, 10.0), 1, "x"),
@@ -385,7 +435,7 @@ def figure(results: dict, path: Path) -> None:
 
 
 def run_experiment(out: Path, customers=None, seeds=SEEDS, seed=42, workers=1,
-                   replications=10, self_play_seeds=40) -> dict:  # fmt: skip
+                   replications=10, self_play_seeds=40, linear_seeds=20) -> dict:  # fmt: skip
     """Measure every emergent row; write results.json's content, the figure and the table."""
     out.mkdir(parents=True, exist_ok=True)
     base = edit_scenario(load_scenario("default"), customers=customers)
@@ -417,6 +467,7 @@ def run_experiment(out: Path, customers=None, seeds=SEEDS, seed=42, workers=1,
                  "self_play_noise_0.05": self_play,
                  "shadow": shadow_of_the_future(min(seeds, 10) if seeds > 2 else 2)},
         "recovery_rate": [min(rates), max(rates)],
+        "linear_channel": linear_part(linear_seeds),
         "per_seed": runs,
     }  # fmt: skip
     figure(results, out / "calibration.png")

@@ -600,7 +600,8 @@ class Tastes(Strict):
     layout: Weight = Field(0.5, description="utility per unit of layout quality")
     reputation: Weight = Field(1.0, description="utility per unit of store reputation")
     distance_decay: float = Field(
-        2.0, ge=0.0, le=5.0, description="Huff exponent: utility -lambda*log(1 + d/1km)"
+        2.0, ge=0.0, le=5.0,
+        description="distance decay: utility -lambda*log(1 + d/1km), not Huff's d^-lambda",
     )
     store_loyalty: float = Field(
         3.6, ge=0.0, le=20.0, description="bonus for an active customer's store"
