@@ -26,7 +26,8 @@ def test_winning_back_and_acquiring_cost_more_than_keeping(tmp_path):
 def test_most_churn_is_silent_and_recovery_helps(tmp_path):
     h = silent_churn.run_experiment(tmp_path, **SMALL)
     base, programme = h["baseline"], h["recovery programme"]
-    assert 1 / 60 < base["complaints_per_dissatisfied"] < 1 / 12  # about 1 in 27
+    # the complaint rate itself (an input, 1 in 27) is tested over seeds and layouts within
+    # binomial standard errors in tests/market/test_calibrated_claims.py
     assert base["silent_share_of_churn"] > 0.9
     assert programme["complaints_per_dissatisfied"] > 1.5 * base["complaints_per_dissatisfied"]
     assert programme["churned"] < base["churned"]
