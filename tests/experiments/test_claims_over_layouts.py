@@ -1,0 +1,28 @@
+"""The price war's claim over several markets, not one: each seed lays out its own market, the
+three arms share each seed's random numbers, and the claim is that the paired differences'
+95% Student-t intervals over the seeds lie below zero (not that one run orders them)."""
+
+from experiments.common import ROOT, kpi_values, replicate
+from experiments.price_war.experiment import PERIODS, price_cut_keeping_service
+from linkages_sim.config.editing import edit_scenario
+from linkages_sim.config.loading import load_scenario
+from linkages_sim.stats import t_interval
+
+SEEDS, CUSTOMERS = 4, 8_000
+
+
+def test_a_price_war_costs_channel_profit_in_every_kind_of_market():
+    war = edit_scenario(load_scenario(ROOT / "scenarios" / "price_war.yaml"), periods=PERIODS,
+                        customers=CUSTOMERS)  # fmt: skip
+    hold = edit_scenario(load_scenario(ROOT / "scenarios" / "baseline.yaml"), periods=PERIODS,
+                         customers=CUSTOMERS)  # fmt: skip
+    arms = {"hold": hold, "war": war, "cut": price_cut_keeping_service(war)}
+    results = replicate(arms, SEEDS, 42, workers=1, shared_layout=False)
+    profit = {name: kpi_values(r, "market", "market", "profit") for name, r in results.items()}
+    war_vs_hold = [w - h for w, h in zip(profit["war"], profit["hold"], strict=True)]
+    war_vs_cut = [w - c for w, c in zip(profit["war"], profit["cut"], strict=True)]
+    cut_vs_hold = [c - h for c, h in zip(profit["cut"], profit["hold"], strict=True)]
+    for name, diff in (("war - hold", war_vs_hold), ("war - cut", war_vs_cut),
+                       ("cut - hold", cut_vs_hold)):  # fmt: skip
+        mean, low, high = t_interval(diff)
+        assert high < 0, (name, mean, low, high, diff)
