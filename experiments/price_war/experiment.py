@@ -24,6 +24,26 @@ def price_cut_keeping_service(scenario: Scenario) -> Scenario:
     return Scenario.model_validate(data)
 
 
+def suppliers_cooperate(scenario: Scenario) -> Scenario:
+    """Every supplier keeps its side whatever the distributor does (`all-c`): the distributors'
+    discount alone, without the suppliers' tit-for-tat answer."""
+    data = scenario.model_dump()
+    for c in data["contracts"]:
+        c["supplier_strategy"] = "all-c"
+    return Scenario.model_validate(data)
+
+
+def with_brand_penalty(scenario: Scenario, penalty: float) -> Scenario:
+    """The brand target lost per unit of off-band sales share set to `penalty`."""
+    data = scenario.model_dump()
+    data["market"]["price_inconsistency_penalty"] = penalty
+    return Scenario.model_validate(data)
+
+
+BRAND_PENALTIES = (0.0, 0.4)
+"""Brand penalties tried beside the default 0.8 (inputs: `market.price_inconsistency_penalty`)."""
+
+
 def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     war = edit_scenario(
@@ -38,13 +58,17 @@ def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> di
         "price war: discount and cut service": war,
         "discount, keep service": price_cut_keeping_service(war),
     }
+    alone = suppliers_cooperate(price_cut_keeping_service(war))
+    designs["discount, keep service, suppliers cooperate"] = alone
+    for penalty in BRAND_PENALTIES:
+        designs[f"... and brand penalty {penalty:g}"] = with_brand_penalty(alone, penalty)
     metrics = (
         ("supplier", "profit"),
         ("distributor", "profit"),
         ("supplier", "brand_equity"),
         ("market", "customers_active"),
     )
-    r = replicate(designs, seeds, seed, workers, metrics)
+    r = replicate(designs, seeds, seed, workers, metrics, shared_layout=False)
     fig, axes = subplots(1, 3, figsize=(17, 4.8))
     out_rows = {}
     for name, results in r.items():
@@ -65,6 +89,9 @@ def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> di
                 results, "distributor", "central", "market_share_value"
             ),
             "channel_profit_over_seeds": spread(kpi_values(results, "market", "market", "profit")),
+            "brand_equity_end_over_seeds": spread(
+                [float(t[("supplier", "brand_equity")].mean(axis=1).iloc[-1]) for _, t in results]
+            ),
             "customers_active_end_over_seeds": spread(
                 [float(t[("market", "customers_active")]["market"].iloc[-1]) for _, t in results]
             ),
