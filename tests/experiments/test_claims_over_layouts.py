@@ -26,3 +26,19 @@ def test_a_price_war_costs_channel_profit_in_every_kind_of_market():
                        ("cut - hold", cut_vs_hold)):  # fmt: skip
         mean, low, high = t_interval(diff)
         assert high < 0, (name, mean, low, high, diff)
+
+
+def test_greeting_within_30_seconds_and_more_service_pay_in_every_kind_of_market():
+    from experiments.service_standards.experiment import edited
+
+    base = edit_scenario(load_scenario("default"), customers=CUSTOMERS)
+    arms = {"greet 30": edited(base, 30), "greet 90": edited(base, 90),
+            "service +0.15": edited(base, service=0.15),
+            "service -0.15": edited(base, service=-0.15)}  # fmt: skip
+    results = replicate(arms, SEEDS, 42, workers=1, shared_layout=False)
+    for better, worse, kpi in (("greet 30", "greet 90", "revenue"),
+                               ("service +0.15", "service -0.15", "profit")):  # fmt: skip
+        a = kpi_values(results[better], "market", "market", kpi)
+        b = kpi_values(results[worse], "market", "market", kpi)
+        mean, low, high = t_interval([x - y for x, y in zip(a, b, strict=True)])
+        assert low > 0, (better, worse, kpi, mean, low, high)
