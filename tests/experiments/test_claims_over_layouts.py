@@ -55,3 +55,17 @@ def test_winning_back_and_acquiring_cost_more_than_keeping_in_every_kind_of_mark
     # 30,000 customers: interval 0.7-9.1 around 4.9), so the claim is read seed by seed
     assert acquire["min"] > 1.0, acquire
     assert m["average_ratio"]["win_back_vs_keep"]["low"] > 3.0, m["average_ratio"]
+
+
+def test_distance_costs_a_store_and_layout_pays_in_every_kind_of_market():
+    from experiments.location_layout.experiment import STORE, edited
+
+    base = edit_scenario(load_scenario("default"), customers=CUSTOMERS)
+    arms = {"here": edited(base), "4 km away": edited(base, 4.0),
+            "poor layout": edited(base, 0.0, 0.3), "good layout": edited(base, 0.0, 0.9)}
+    results = replicate(arms, SEEDS, 42, workers=1, shared_layout=False)
+    for better, worse in (("here", "4 km away"), ("good layout", "poor layout")):
+        a = kpi_values(results[better], "store", STORE, "revenue")
+        b = kpi_values(results[worse], "store", STORE, "revenue")
+        mean, low, high = t_interval([x - y for x, y in zip(a, b, strict=True)])
+        assert low > 0, (better, worse, mean, low, high)
