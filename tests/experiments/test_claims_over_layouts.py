@@ -69,3 +69,17 @@ def test_distance_costs_a_store_and_layout_pays_in_every_kind_of_market():
         b = kpi_values(results[worse], "store", STORE, "revenue")
         mean, low, high = t_interval([x - y for x, y in zip(a, b, strict=True)])
         assert low > 0, (better, worse, mean, low, high)
+
+
+def test_a_recovery_programme_keeps_customers_in_every_kind_of_market():
+    from experiments.silent_churn.experiment import recovery_programme
+
+    base = edit_scenario(load_scenario("default"), customers=CUSTOMERS)
+    arms = {"baseline": base, "recovery": recovery_programme(base)}
+    results = replicate(arms, SEEDS, 42, workers=1, metrics=(("market", "churned"),),
+                        shared_layout=False)  # fmt: skip
+    churned = {name: [float(t[("market", "churned")]["market"].sum()) for _, t in r]
+               for name, r in results.items()}  # fmt: skip
+    mean, low, high = t_interval([b - a for a, b in zip(churned["baseline"], churned["recovery"],
+                                                        strict=True)])  # fmt: skip
+    assert high < 0, (mean, low, high, churned)
