@@ -183,6 +183,8 @@ def _code_pattern():
 
 def test_channel_game_in_the_browser(browser):
     """The facilitator switches to the channel game; a phone cuts corners; charts appear."""
+    from playwright.sync_api import expect
+
     with LiveServer(ServerConfig(rate_per_second=100, burst=100)) as server:
         room = server.hub.create_room(seed=4)
         code = room.code
@@ -196,9 +198,9 @@ def test_channel_game_in_the_browser(browser):
         fac.fill("#ch-customers", "1000")
         fac.fill("#ch-rounds", "2")
         fac.click("#apply-channel")
-        fac.wait_for_function(
-            "document.querySelector('#channel-summary').textContent.includes('1000')"
-        )
+        # expect() polls in Playwright's own engine; a wait_for_function string is eval'd in
+        # the page, which the pages' CSP (script-src 'self') refuses in newer Chromium.
+        expect(fac.locator("#channel-summary")).to_contain_text("1000")
         phone = browser.new_page(viewport={"width": 390, "height": 844})
         phone.on("pageerror", lambda e: errors.append(str(e)))
         phone.goto(f"{server.url}/join?code={code}")
