@@ -21,6 +21,11 @@ before the change is broadcast. A record that cannot be written undoes its chang
 rebuilt from what was stored and the sender gets a ``not_saved`` error. Sessions named in
 ``ServerConfig.resume`` come back from the store (`store.restore`), with every seat token.
 
+Broadcasts are coalesced: a change marks each page of its session stale, and one send task per
+page sends the view as it is when sent (`Connection`), so 60 moves in a burst cost each page a
+view or two, not 60, and the last one's result reaches every screen without waiting behind
+views already out of date. A page's records keep the order of the changes behind them.
+
 Every request and message is size-capped, validated and rate-limited (a token bucket per
 connection, and per client address for the HTTP API); failures are error records, never a
 traceback, and never stop the server.
@@ -150,7 +155,14 @@ class TokenBucket:
 
 
 class Connection:
-    """One websocket: who it speaks for (after hello) and its own rate limit."""
+    """One websocket: who it speaks for (after hello), its rate limit and its pending view.
+
+    Views are coalesced: a change of the room only marks the connection ``stale``; one send task
+    (`Hub.refresh`) then sends the view as it is when sent. A burst of 60 moves thus costs each
+    page a view or two instead of 60, and the round's result does not queue behind views already
+    out of date. A record sent directly (a welcome, an error, a pong) first sends the pending
+    view, so a page sees its records in the order of the changes that caused them.
+    """
 
     def __init__(self, ws: WebSocket, bucket: TokenBucket) -> None:
         """A connection on ``ws`` limited by ``bucket``; who it is comes with hello."""
@@ -163,20 +175,51 @@ class Connection:
         self.last_rate_error = float("-inf")
         self.lock = asyncio.Lock()
         self.open = True
+        self.view: Callable[[], dict] | None = None
+        """Builds this page's current view (set at hello)."""
+        self.stale = False
+        """The room changed since this page's last view was built."""
+        self.refreshing = False
+        """A send task for the pending view runs (at most one per connection)."""
 
     async def send(self, record: dict | Callable[[], dict]) -> None:
         """Send a record, or the record a callable builds at the moment of sending.
 
-        Built under the connection's lock, a view is never overtaken by an older one.
+        Built under the connection's lock, a view is never overtaken by an older one; a pending
+        view goes first, so the record never arrives before the state that led to it.
         """
         if not self.open:
             return
         async with self.lock:
-            data = record() if callable(record) else record
-            try:
-                await asyncio.wait_for(self.ws.send_text(json.dumps(data)), SEND_TIMEOUT)
-            except Exception:  # a closed or stuck socket: forget it, keep serving the others
-                self.open = False
+            if self.stale:
+                await self._send_view()
+            await self._write(record() if callable(record) else record)
+
+    async def send_view(self) -> None:
+        """Send the pending view, if it is still pending once the lock is ours."""
+        if not self.open:
+            return
+        async with self.lock:
+            if self.stale:
+                await self._send_view()
+
+    async def _send_view(self) -> None:
+        """Build and send the current view (the caller holds the lock)."""
+        self.stale = False  # cleared before the build: a change during the send marks it again
+        if self.view is None:
+            return
+        try:
+            data = self.view()
+        except Exception:  # a bug in a view must not stop this page's other records
+            log.exception("building a page's view failed")
+            return
+        await self._write(data)
+
+    async def _write(self, data: dict) -> None:
+        try:
+            await asyncio.wait_for(self.ws.send_text(json.dumps(data)), SEND_TIMEOUT)
+        except Exception:  # a closed or stuck socket: forget it, keep serving the others
+            self.open = False
 
 
 class Hub:
@@ -247,7 +290,7 @@ class Hub:
                 p.connections = room.participants[pid].connections
             self.store.attach(fresh)
             self.rooms[room.code] = fresh
-            self.spawn(self.broadcast(fresh))
+            self.broadcast(fresh)
             raise ProtocolError(
                 "not_saved", "the server could not save that change, so it was not made; "
                 "try again (the server's terminal says why)"
@@ -295,16 +338,34 @@ class Hub:
         assert conn.participant is not None
         return participant_view(room, conn.participant)
 
-    async def broadcast(self, room: Room) -> None:
-        """Send every page of the session its current view."""
-        conns = list(self.connections.get(room.code, ()))
-        await asyncio.gather(
-            *(c.send(lambda c=c: self.view_for(room, c)) for c in conns if c.role),
-            return_exceptions=True,
-        )
-        for c in conns:
-            if not c.open:
-                self.drop(c)
+    def broadcast(self, room: Room) -> None:
+        """Mark every page of the session stale; each gets its view from its own send task.
+
+        Returns at once: the change is already stored, and the views are built when sent, so a
+        burst of changes costs a page one or two views, never one per change, and a slow or
+        dead page delays only its own task (its sends time out after ``SEND_TIMEOUT``).
+        """
+        for conn in self.connections.get(room.code, ()):
+            if conn.role and conn.open:
+                conn.stale = True
+                if not conn.refreshing:
+                    conn.refreshing = True
+                    self.spawn(self.refresh(conn))
+
+    async def refresh(self, conn: Connection) -> None:
+        """A connection's send task: send its view until it is no longer stale, then end."""
+        try:
+            while conn.stale and conn.open:
+                await conn.send_view()
+        finally:
+            conn.refreshing = False
+            if not conn.open:
+                self.drop(conn)
+
+    def page_view(self, conn: Connection) -> dict:
+        """The view of a connection's session as it is now (a failed write may rebuild it)."""
+        assert conn.code is not None
+        return self.view_for(self.rooms[conn.code], conn)
 
     def drop(self, conn: Connection) -> None:
         """Forget a closed connection (a participant's seat stays theirs)."""
@@ -354,7 +415,7 @@ class Hub:
             log.exception("closing a round at its deadline failed")
             return
         if closed:
-            await self.broadcast(room)
+            self.broadcast(room)
         else:
             self.arm(room)
 
@@ -427,7 +488,7 @@ class Hub:
                 room.check_settings_allowed()
                 room.update_settings(message.apply(room.settings))
         self.arm(room)
-        await self.broadcast(room)
+        self.broadcast(room)
 
     async def hello(self, conn: Connection, hello: Hello) -> None:
         """Attach a connection to a participant's seat or to the facilitator's session."""
@@ -440,9 +501,10 @@ class Hub:
                 raise ProtocolError("invalid", "code: the session code is missing", "hello")
             room = self.room(hello.code)
             conn.role, conn.code = "facilitator", room.code
+            conn.view = lambda: self.page_view(conn)
             self.connections[room.code].add(conn)
             await conn.send({"type": "welcome", "role": "facilitator", "code": room.code})
-            await conn.send(lambda: self.view_for(room, conn))
+            await conn.send(conn.view)
             return
         found = self.find_participant(hello.token)
         if found is None:
@@ -454,13 +516,14 @@ class Hub:
             )
         room, p = found
         conn.role, conn.code, conn.participant = "participant", room.code, p.id
+        conn.view = lambda: self.page_view(conn)
         p.connections += 1
         self.connections[room.code].add(conn)
         await conn.send(
             {"type": "welcome", "role": "participant", "code": room.code,
              "participant": p.id, "name": p.name}
         )  # fmt: skip
-        await self.broadcast(room)
+        self.broadcast(room)
 
     async def control(self, room: Room, action: str) -> None:
         """A facilitator's button."""
@@ -480,7 +543,7 @@ class Hub:
         if action == "reveal":
             self.start_reveal(room)
         self.arm(room)
-        await self.broadcast(room)
+        self.broadcast(room)
 
     def start_reveal(self, room: Room) -> None:
         """Compute the reveal of a room that is revealing, in a worker thread."""
@@ -504,7 +567,7 @@ class Hub:
                 outcome(room)
             except StoreError as err:  # shown now, not stored: a resume computes it again
                 log.error("%s", err)
-        await self.broadcast(room)
+        self.broadcast(room)
 
     async def start(self) -> None:
         """At start-up: finish the reveals that were being computed when the server stopped."""
@@ -644,7 +707,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
             with hub.saving(room):
                 p = room.join(body.name)
             hub.arm(room)
-            await hub.broadcast(room)
+            hub.broadcast(room)
             return JSONResponse(
                 {"token": p.token, "participant": p.id, "name": p.name, "code": room.code}, 201
             )
@@ -744,8 +807,8 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
             open_sockets -= 1
             room = hub.rooms.get(conn.code or "")
             hub.drop(conn)
-            if room is not None:  # its own task: this one may be being cancelled
-                hub.spawn(hub.broadcast(room))
+            if room is not None:  # the others' pages show it gone (sent by their own tasks)
+                hub.broadcast(room)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         status = exc.status_code if isinstance(exc, HTTPException) else 500
