@@ -148,7 +148,7 @@ def _run_figures(root: Path, quick: bool, workers: int, scratch: Path) -> None:
         shutil.copyfile(scratch / f"run-{scenario}" / "plots" / plot, root / target)
 
 
-SHADOW = {  # committed path: --prob-end (docs/workshop.md, section 5)
+SHADOW = {  # committed path: --prob-end (docs/workshop.md, Part 1: the shadow of the future)
     "docs/figures/workshop_shadow_p0.6.png": 0.6,
     "docs/figures/workshop_shadow_p0.4.png": 0.4,
 }
