@@ -3,11 +3,12 @@
 A quick, necessary check for `linkages validate`: each contract's expected margin per period for
 each party under mutual cooperation, read on the market's demand at the start (the customers as
 the scenario lays them out, at the opening prices), less what the contract costs that party
-directly (the distributor's data-sharing cost, the franchise fee), against the party's outside
-option (`Contract.outside_options`). It counts every unit as the contract's own, even those the
-distributor would sell under another brand without it, so it overstates the surplus: a party
-short here is short for certain. The payoff matrix measures the surplus properly, against a run
-of the market without the contract (`analysis.payoff_matrix`).
+directly (the distributor's data-sharing cost, the franchise fee; a quantity discount's rebate
+comes back to it), against the party's outside option (`Contract.outside_options`). It counts
+every unit as the contract's own, even those the distributor would sell under another brand
+without it, so it overstates the surplus: a party short here is short for certain. The payoff
+matrix measures the surplus properly, against a run of the market without the contract
+(`analysis.payoff_matrix`).
 """
 
 from __future__ import annotations
@@ -59,10 +60,11 @@ def participation(scenario: Scenario, seed: int | None = None) -> list[Participa
         distributor = model.distributors[r.distributor]
         data_cost = distributor.spec.data_sharing_cost if model.shares_data(r) else 0.0
         share = spec.revenue_share * prices[k]
-        supplier = (terms.wholesale[k] - terms.unit_cost[k] + share) * units[k] + (
-            spec.franchise_fee)  # fmt: skip
-        seller = ((prices[k] - share - terms.wholesale[k]) * units[k] - spec.franchise_fee
-                  - data_cost)  # fmt: skip
+        rebate = r.quantity_rebate(float(units[k]))  # a quantity discount's, at this volume
+        supplier = (r.wholesale_price - terms.unit_cost[k] + share) * units[k] + (
+            spec.franchise_fee - rebate)  # fmt: skip
+        seller = ((prices[k] - share - r.wholesale_price) * units[k] + rebate
+                  - spec.franchise_fee - data_cost)  # fmt: skip
         rows.append(Participation(r.key, float(supplier), float(seller),
                                   spec.outside_options.supplier,
                                   spec.outside_options.distributor))  # fmt: skip

@@ -382,6 +382,28 @@ class OutsideOptions(Strict):
     )
 
 
+class QuantityDiscount(Strict):
+    """An incremental quantity discount: the units beyond a volume a period at a lower price.
+
+    The distributor pays the contract's wholesale price on a period's first `above_units` units
+    and `wholesale_price` on each unit beyond them: an incremental (block) schedule, the form of
+    most volume rebates (Dolan 1987, "Quantity discounts: managerial issues and research
+    opportunities", Marketing Science 6(1)). With the marginal price at the supplier's unit
+    cost it coordinates the channel the way a two-part tariff does, the inframarginal units
+    carrying the supplier's margin as the fee would (Jeuland & Shugan 1983; Moorthy 1987,
+    "Managing channel profits: comment", Marketing Science 6(4)); a distributor that sells no
+    more than `above_units` prices at the list price instead (model.md §10).
+    """
+
+    above_units: float = Field(
+        ge=0.0, le=1e12, description="units a period on this contract (as the contract's "
+        "`units` metric counts them) paid at the contract's wholesale price",
+    )
+    wholesale_price: Price = Field(
+        description="price per unit beyond `above_units`; below the contract's wholesale price"
+    )
+
+
 class Pricing(Strict):
     """Who sets prices, and how (model.md §10).
 
@@ -535,6 +557,10 @@ class Contract(Strict):
     franchise_fee: Money = Field(
         0.0, description="fixed fee per period the distributor pays the supplier while the "
         "contract trades (with a wholesale price at unit cost: a two-part tariff)",
+    )
+    quantity_discount: QuantityDiscount | None = Field(
+        None, description="units beyond a volume a period at a lower wholesale price (an "
+        "incremental quantity discount); none = one price for every unit",
     )
     outside_options: OutsideOptions = Field(
         default_factory=OutsideOptions, description="each party's profit per period without "
@@ -1052,6 +1078,7 @@ class Scenario(Strict):
                     f"contracts[{i}].wholesale_price",
                     f"{c.wholesale_price:g} must be below the supplier's rrp ({rrp:g})",
                 ))  # fmt: skip
+            problems += self._check_quantity_discount(i, c, suppliers)
             pair = (c.supplier, c.distributor)
             if pair in pairs:
                 problems.append(LocatedError(
@@ -1091,6 +1118,34 @@ class Scenario(Strict):
             for axis, limit in (("x", self.map.width_km), ("y", self.map.height_km))
             if getattr(point, axis) > limit
         ]
+
+    def _check_quantity_discount(
+        self, i: int, c: Contract, suppliers: dict[str, Supplier]
+    ) -> list[LocatedError]:
+        """A quantity discount lowers the price, and has one list price to lower."""
+        q, where = c.quantity_discount, f"contracts[{i}].quantity_discount"
+        if q is None:
+            return []
+        problems = []
+        listed = c.wholesale_price
+        if listed is None and c.supplier in suppliers:
+            listed = suppliers[c.supplier].wholesale_price
+        if listed is not None and q.wholesale_price >= listed:
+            problems.append(LocatedError(
+                f"{where}.wholesale_price", f"{q.wholesale_price:g} must be below the "
+                f"contract's wholesale price ({listed:g}): it is the discounted price",
+            ))  # fmt: skip
+        if c.renegotiation is not None:
+            problems.append(LocatedError(
+                where, "cannot be combined with renegotiation: Nash bargaining agrees one "
+                "price per unit (drop one of the two)",
+            ))  # fmt: skip
+        if self.market.pricing.wholesale == "stackelberg":
+            problems.append(LocatedError(
+                where, "cannot be combined with market.pricing.wholesale: stackelberg (the "
+                "leader sets one price per unit)",
+            ))  # fmt: skip
+        return problems
 
     def _check_interventions(
         self, suppliers: set[str], distributors: set[str]

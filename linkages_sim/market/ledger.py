@@ -38,6 +38,7 @@ class Kind(StrEnum):
     SLA_PENALTY = "sla_penalty"  # breaching party -> the other party
     REVENUE_SHARE = "revenue_share"  # distributor -> supplier: its share of retail revenue
     FRANCHISE_FEE = "franchise_fee"  # distributor -> supplier: fixed fee of a two-part tariff
+    QUANTITY_DISCOUNT = "quantity_discount"  # supplier -> distributor: rebate beyond a volume
     INTERVENTION = "intervention"  # owner -> outside: an intervention's cost
     COST_TO_SERVE = "cost_to_serve"  # distributor -> outside: serving its active customers
     ACQUISITION = "acquisition"  # distributor -> outside: cost per newly acquired customer

@@ -313,7 +313,7 @@ class MarketModel(mesa.Model):
                      if c.metric == "price_deviation" and c.threshold is not None]  # fmt: skip
             if bands and r.distributor_action == C:
                 low, high = rrp * (1.0 - min(bands)), rrp * (1.0 + min(bands))
-            rows.append((r.wholesale_price, s.unit_cost_for(r.supplier_action),
+            rows.append((r.marginal_wholesale_price(), s.unit_cost_for(r.supplier_action),
                          r.spec.revenue_share, r.supplier, r.distributor, r.active, low, high,
                          r.spec.outside_options.distributor + r.spec.franchise_fee))
         columns = [np.array(c) for c in zip(*rows, strict=True)]
@@ -445,6 +445,8 @@ class MarketModel(mesa.Model):
             if r.active:
                 led.transfer(period, distributor, supplier, Kind.FRANCHISE_FEE,
                              r.spec.franchise_fee)  # fmt: skip
+            led.transfer(period, supplier, distributor, Kind.QUANTITY_DISCOUNT,
+                         r.quantity_rebate(float(units[mine].sum())))  # fmt: skip
             r.record_trade(float(units[mine].sum()), float(np.sum(units[mine] * o.price[mine])),
                            float(np.sum(units[mine] * o.unit_cost[mine])))  # fmt: skip
         for s in self.suppliers:

@@ -111,9 +111,11 @@ class Relationship:
     )
     """Clauses of each party read as breached at reviews, over the whole run."""
     window: np.ndarray = field(default_factory=lambda: np.zeros(4))
+    """Since the last renewal: periods, units, retail revenue, production cost."""
+    last_units: float = 0.0
+    """Units sold on the contract in the latest period (what a quantity discount reads)."""
     penalty_override: float | None = None
     """An SLA penalty set by an intervention for every clause (None: the clauses' own)."""
-    """Since the last renewal: periods, units, retail revenue, production cost."""
     deviation: tuple[str, int] | None = None
     """(party, period): that party defects at the review of that period, whatever its strategy
     says, and follows its strategy otherwise: the one-shot deviation `analysis.deviation`
@@ -260,6 +262,30 @@ class Relationship:
     def record_trade(self, units: float, revenue: float, cost: float) -> None:
         """Add one period's units, revenue and cost to the window the next renegotiation reads."""
         self.window += (1.0, units, revenue, cost)
+        self.last_units = units
+
+    def quantity_rebate(self, units: float) -> float:
+        """What a quantity discount returns to the distributor on a period's `units`.
+
+        The units beyond the schedule's volume were invoiced at the wholesale price; each is
+        owed the difference to the discounted price (zero without a schedule).
+        """
+        q = self.spec.quantity_discount
+        if q is None:
+            return 0.0
+        return (self.wholesale_price - q.wholesale_price) * max(0.0, units - q.above_units)
+
+    def marginal_wholesale_price(self) -> float:
+        """The price of one more unit, as a price-setter reads it: at the latest period's volume.
+
+        Beyond a quantity discount's volume the next unit costs the discounted price; a
+        distributor pricing for its margin reads that (a documented rule, not a solution of
+        the kinked problem: model.md §10).
+        """
+        q = self.spec.quantity_discount
+        if q is None or 0.0 < q.above_units >= self.last_units:
+            return self.wholesale_price
+        return q.wholesale_price  # beyond the volume (every unit, when the volume is zero)
 
     def renegotiate(self, period: int) -> None:
         """At renewal, set the wholesale price by Nash bargaining on the window's averages."""
