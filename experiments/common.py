@@ -17,6 +17,8 @@ import pandas as pd
 from linkages_sim.analysis.kpis import kpis
 from linkages_sim.analysis.replication import replication_seeds, run_many
 from linkages_sim.analysis.tables import metric_table
+from linkages_sim.config.editing import edit_scenario
+from linkages_sim.config.loading import load_scenario
 from linkages_sim.config.schema import Scenario
 from linkages_sim.files import atomic_write_text
 from linkages_sim.market.model import MarketModel
@@ -69,6 +71,18 @@ def kpi_values(results: list, level: str, who: str, name: str) -> list[float]:
         row = frame[(frame["level"] == level) & (frame["id"] == who) & (frame["kpi"] == name)]
         values.append(float(row["value"].iloc[0]))
     return values
+
+
+def baseline_market(customers: int, periods: int, panel: int | None = None) -> Scenario:
+    """`scenarios/baseline.yaml` (the default market) at a size, optionally with another
+    demand panel for the price-setters (customers per segment; None: the scenario's 500)."""
+
+    def panel_size(data: dict) -> None:
+        if panel is not None:
+            data["market"].setdefault("pricing", {})["panel"] = panel
+
+    return edit_scenario(load_scenario(ROOT / "scenarios" / "baseline.yaml"), panel_size,
+                         customers=customers, periods=periods)  # fmt: skip
 
 
 def spread(values: list[float]) -> dict:

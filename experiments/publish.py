@@ -42,6 +42,7 @@ EXPERIMENTS = (
     "market_sensitivity",
     "dilemma_region",
     "customer_tenure",
+    "coordination_incentives",
 )  # fmt: skip
 """Every experiment folder (each `experiments/NAME/` with experiment.py and README.md)."""
 
@@ -62,6 +63,7 @@ QUICK["market_sensitivity"] = {"customers": 500, "samples": 4, "periods": 8}  # 
 QUICK["dilemma_region"] = {"customers": 300, "trajectories": 2, "samples": 2, "keep": 2,
                            "grid": 2, "layouts": 2, "periods": 4}  # about 70 stage games
 QUICK["customer_tenure"] = {"customers": 1_000, "seeds": 2, "years": 2}
+QUICK["coordination_incentives"] = {"customers": 1_000, "seeds": 2, "panel": 30}  # 128 runs
 QUICK_MARKET = {"customers": 2_000, "seeds": 1}
 """Every other market experiment at --quick."""
 

@@ -359,10 +359,11 @@ def table(results: dict, scenario: Scenario) -> str:
          "`python -m experiments.calibration` (as `experiments/channel_economics`, part 1)"),
         ("coordinating contracts", "two-part tariff, revenue sharing, quantity discounts, RPM "
          "restore the integrated profit", "Cachon 2003", "EMERGENT, measured elsewhere",
-         "two-part tariffs, revenue sharing and resale price maintenance are contract terms "
-         "(`docs/contracts.md`); which restore the joint profit in this market, and who keeps "
-         "it, is measured in `experiments/channel_economics` (its table). Quantity-discount "
-         "schedules are not modelled", "`python -m experiments.channel_economics`"),
+         "two-part tariffs, revenue sharing, incremental quantity discounts and resale price "
+         "maintenance are contract terms (`docs/contracts.md`); which restore the joint profit "
+         "in this market, and who keeps it, is measured in `experiments/channel_economics` (its "
+         "table); what each does to the parties' incentive to keep their clauses in "
+         "`experiments/coordination_incentives`", "`python -m experiments.channel_economics`"),
         ("prisoner's dilemma payoffs", "T = 5, R = 3, P = 1, S = 0", "Axelrod 1980, 1984",
          "INPUT", f"`Game()` defaults T, R, P, S = {g.T:g}, {g.R:g}, {g.P:g}, {g.S:g} "
          "(`linkages tournament --payoffs`)", "-"),

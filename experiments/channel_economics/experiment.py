@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.common import ROOT, replicate, series, spread
+from experiments.common import baseline_market, replicate, series, spread
 from linkages_sim.analysis.channel_game import ARRANGEMENTS, channel_game_of
 from linkages_sim.analysis.replication import replication_seeds, run_many
 from linkages_sim.analysis.tables import metric_table
 from linkages_sim.config.editing import edit_scenario
-from linkages_sim.config.loading import load_scenario
 from linkages_sim.config.schema import Scenario
 from linkages_sim.market.linear import LinearChannelModel, LinearChannelSpec, profit_ratio
 from linkages_sim.market.model import MarketModel
@@ -90,19 +89,28 @@ def free_pricing(scenario: Scenario, retail: str, wholesale: str = "fixed",
     return edit_scenario(scenario, change, source="channel_economics")
 
 
+def agreed_volume(scenario: Scenario, seed: int) -> dict[str, float]:
+    """Per contract, its mean units per period at fixed prices (RRP, wholesale as agreed).
+
+    Measured over a run of the market on the base seed, its price bands removed
+    (`free_pricing`): the volume the coordinating terms below are calibrated on.
+    """
+    model = MarketModel(free_pricing(scenario, "fixed"), seed=seed)
+    model.run()
+    units = metric_table(model.timeseries(), "contract", "units").mean()
+    return {r.key: float(units[r.key]) for r in model.relationships}
+
+
 def fee_at_agreed_margin(scenario: Scenario, seed: int) -> dict[str, float]:
     """Per contract, the supplier's mean margin per period at the agreed wholesale price.
 
-    Measured over a run of the market at fixed prices (RRP, wholesale as agreed) on the base
-    seed: the franchise fee that keeps a supplier whole, on average, when its wholesale price
-    falls to unit cost (a two-part tariff).
+    Its margin a unit times `agreed_volume`: the franchise fee that keeps a supplier whole, on
+    average, when its wholesale price falls to unit cost (a two-part tariff).
     """
-    fixed = free_pricing(scenario, "fixed")
-    model = MarketModel(fixed, seed=seed)
-    model.run()
-    units = metric_table(model.timeseries(), "contract", "units").mean()
-    cost = {s.id: s.unit_cost for s in fixed.suppliers}
-    return {r.key: float((r.wholesale_price - cost[r.spec.supplier]) * units[r.key])
+    volume = agreed_volume(scenario, seed)
+    cost = {s.id: s.unit_cost for s in scenario.suppliers}
+    model = MarketModel(scenario, seed=seed)  # built, not run: the contracts' agreed prices
+    return {r.key: float((r.wholesale_price - cost[r.spec.supplier]) * volume[r.key])
             for r in model.relationships}  # fmt: skip
 
 
@@ -131,11 +139,13 @@ def dynamic_designs(scenario: Scenario, seed: int) -> dict[str, Scenario]:
         "joint owner": free_pricing(scenario, "joint"),
         "two-part tariff, wholesale at cost": with_fees(decided,
                                                         fee_at_agreed_margin(scenario, seed)),
-        "revenue sharing (s = 0.5, w = 0.5 c)": _revenue_sharing(decided),
+        "revenue sharing (s = 0.5, w = 0.5 c)": revenue_sharing(decided),
     }  # fmt: skip
 
 
-def _revenue_sharing(scenario: Scenario) -> Scenario:
+def revenue_sharing(scenario: Scenario) -> Scenario:
+    """Every contract at revenue sharing: s = 0.5 of retail revenue, w = half the unit cost."""
+
     def change(data: dict) -> None:
         cost = {s["id"]: s["unit_cost"] for s in data["suppliers"]}
         for c in data["contracts"]:
@@ -250,13 +260,7 @@ def run_experiment(out: Path, customers=20_000, seeds=5, seed=42, workers=2,
     price-setters' demand panel (None: the scenario's 500). The test's quick size cuts both.
     """
     out.mkdir(parents=True, exist_ok=True)
-
-    def panel_size(data: dict) -> None:
-        if panel is not None:
-            data["market"].setdefault("pricing", {})["panel"] = panel
-
-    scenario = edit_scenario(load_scenario(ROOT / "scenarios" / "baseline.yaml"), panel_size,
-                             customers=customers, periods=periods)  # fmt: skip
+    scenario = baseline_market(customers, periods, panel)
     linear = linear_part(linear_seeds)
     static_table = static_part(scenario, seeds, seed, workers)
     static_table.to_csv(out / "channel_game.csv", index=False)
