@@ -28,6 +28,8 @@ seed and the logged moves replay the same market. Like `classic.py`, no time, so
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +52,14 @@ DEFAULT_CUSTOMERS = 20_000
 """Simulated customers: a round of four weekly periods takes about 0.03 s at this size."""
 MAX_CHANNEL_ROUNDS = 52
 MIN_CUSTOMERS, MAX_CUSTOMERS = 500, 200_000
+MARKET_LOCK = threading.Lock()
+"""Held while a game's market is built or plays one period.
+
+The server simulates on its event loop while the debrief's counterfactuals replay markets in a
+worker thread, and numba's parallel kernels may not run in two threads at once under its
+workqueue threading layer (its fallback without TBB or OpenMP, e.g. on many Macs): the process
+aborts. One period at a time, so the loop waits at most a period of a replay.
+"""
 
 
 def check_bot(spec: str) -> None:
@@ -128,6 +138,9 @@ class ChannelSeat:
     actions: list[str | None] = field(default_factory=list)
     """Per round, the move played at the round's review (None: the contract was not reviewed)."""
     by_bot: list[bool] = field(default_factory=list)
+    chosen: list[str | None] = field(default_factory=list)
+    """Per round, the team's own move (None: none, or the contract was not reviewed), even
+    when the contract broke at that review and never used it: what a replay holds fixed."""
     votes: list[dict[int, str]] = field(default_factory=list)
     """Per round, the members' own moves."""
     results: list[dict] = field(default_factory=list)
@@ -268,7 +281,8 @@ class ChannelGame:
             if self.index == 0
             else int(np.random.SeedSequence([self.seed, self.index]).generate_state(1)[0])
         )
-        model = MarketModel(spec, seed=seed)
+        with MARKET_LOCK:
+            model = MarketModel(spec, seed=seed)
         bot = self.settings.bot
         for r in model.relationships:
             for side in SIDES:
@@ -367,37 +381,57 @@ class ChannelGame:
         """
         if self.current is None:
             raise GameRuleError("not_allowed", "no round is open")
-        model = self.model
-        assert model is not None
         number = self.current
+        votes = [{p: self.pending[p] for p in seat.members if p in self.pending}
+                 for seat in self.seats]  # fmt: skip
+        rule = self.settings.rule
+        moves = [team_move(s, v, rule) for s, v in zip(self.seats, votes, strict=True)]
+        self.play_round(moves, votes)
+        self.current = None
+        self.pending = {}
+        return number
+
+    def play_round(
+        self, moves: Sequence[str | None], votes: Sequence[dict[int, str]] | None = None
+    ) -> int:
+        """Play the next round with one move per seat (None: the bot's), then the market.
+
+        `close` plays the teams' moves through it; `counterfactual` replays a game with other
+        moves through the very same code, so a replay of the moves played is the game itself.
+        A move for a seat whose contract is not reviewed at the round's start is not used.
+        """
+        model = self.model
+        if model is None:
+            raise GameRuleError("not_allowed", "the game has not started")
+        if self.over:
+            raise GameRuleError("not_allowed", f"the game is over after {self.played} rounds")
+        number = self.played + 1
         start, end = self.periods[number - 1], self.periods[number]
         assert model.steps == start, "the market is where the last round left it"
         decided = []
-        for seat in self.seats:
-            votes = {p: self.pending[p] for p in seat.members if p in self.pending}
-            deciding = self.decides(seat, number)
-            move = team_move(seat, votes, self.settings.rule) if deciding else None
-            strategy = getattr(self.relationship(seat), f"{seat.side}_strategy")
-            strategy.next = move
-            decided.append((seat, votes, deciding, move))
+        for seat, wanted in zip(self.seats, moves, strict=True):
+            move = wanted if self.decides(seat, number) else None
+            getattr(self.relationship(seat), f"{seat.side}_strategy").next = move
+            decided.append(move)
         before = [len(getattr(self.relationship(s), f"{s.side}_moves")) for s in self.seats]
         blocks = len(model.recorder.blocks)
-        model.step()  # the review, with the moves set
+        with MARKET_LOCK:
+            model.step()  # the review, with the moves set
         for seat in self.seats:  # a contract that broke at the review never used its move
             getattr(self.relationship(seat), f"{seat.side}_strategy").next = None
         while model.steps < end:
-            model.step()
+            with MARKET_LOCK:
+                model.step()
         kpis = _interval_kpis(model, blocks)
-        for (seat, votes, _, move), n in zip(decided, before, strict=True):
-            moves = getattr(self.relationship(seat), f"{seat.side}_moves")
-            played = moves[-1] if len(moves) > n else None
+        for k, (seat, move, n) in enumerate(zip(self.seats, decided, before, strict=True)):
+            moves_now = getattr(self.relationship(seat), f"{seat.side}_moves")
+            played = moves_now[-1] if len(moves_now) > n else None
             seat.actions.append(played)
             seat.by_bot.append(played is not None and move is None)
-            seat.votes.append(votes)
+            seat.chosen.append(move)
+            seat.votes.append(dict(votes[k]) if votes is not None else {})
             seat.results.append(self._result(seat, start, end, kpis))
         self.played = number
-        self.current = None
-        self.pending = {}
         return number
 
     def end_early(self) -> None:

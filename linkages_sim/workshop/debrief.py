@@ -16,7 +16,17 @@ the same files:
   breached;
 * ``market.parquet``: the channel game's market, its long time series (`MarketModel.timeseries`:
   period, level, id, metric, value) with the game's number;
-* ``debrief.md``: scores, cooperation per round and the reveal's table, per match.
+* ``counterfactuals.csv`` / ``counterfactuals.parquet``: each ended channel game replayed with
+  the same random numbers (`counterfactual.py`), long: per seat, one row per alternative
+  (actual, tft, all-c, all-d) and metric (profit, trust, partner_trust, active, breaks); per
+  room, one row per replay (actual, everyone all-c, everyone all-d) and market metric
+  (churned, churned_silent, satisfaction, profit, relationship_active, brand_equity per
+  brand); each with the value as played and the difference;
+* ``debrief.md``: scores, cooperation per round and the reveal's table, per match; for the
+  channel game its seats, and the counterfactuals per seat and room-wide.
+
+The counterfactuals are the room's (computed when the game ended), else computed here: the
+seed and the log determine them, so both give the same numbers.
 
 No token ever leaves in an export (join records lose theirs). Names are data: in the report
 they are escaped for Markdown, so a name cannot turn into markup or break a table. A name that
@@ -37,6 +47,15 @@ import pandas as pd
 from linkages_sim.files import atomic_write
 from linkages_sim.workshop.channel import ChannelGame
 from linkages_sim.workshop.classic import ClassicMatch
+from linkages_sim.workshop.counterfactual import (
+    ACTUAL,
+    ALTERNATIVES,
+    EXTREMES,
+    ROOM_METRICS,
+    SEAT_METRICS,
+    GamePlan,
+    counterfactuals,
+)
 from linkages_sim.workshop.room import PastMatch, Room
 from linkages_sim.workshop.store import StoredEvent
 from linkages_sim.workshop.views import leaderboard
@@ -56,6 +75,10 @@ CHANNEL_COLUMNS = [
     "team", "members", "votes_keep", "votes_cut", "action", "by_bot", "profit", "market_share",
     "brand_equity", "satisfaction", "penalties_paid", "trust", "active", "partner_breaches_read",
     "observed",
+]  # fmt: skip
+COUNTERFACTUAL_COLUMNS = [
+    "session", "match", "rounds", "scope", "seat", "contract", "side", "firm", "team",
+    "alternative", "moves", "partner_moves", "metric", "value", "actual", "difference",
 ]  # fmt: skip
 EVENT_COLUMNS = ["session", "seq", "time", "event", "participant", "round", "summary", "record"]
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
@@ -211,6 +234,72 @@ def market_table(room: Room) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)[columns]
 
 
+def channel_counterfactuals(room: Room, game: ChannelGame) -> dict | None:
+    """An ended channel game's counterfactuals: the room's, else computed now; None if not ended.
+
+    Computed now they are the same numbers (the seed and the moves determine them), at the
+    cost of the replays; `write_exports` computes them once for all its files.
+    """
+    if not any(g is game for g in room.ended_channel_games()):
+        return None
+    cached = room.counterfactuals.get(game.index)
+    if cached is not None and cached["rounds"] == game.played:
+        return cached
+    return counterfactuals(GamePlan.of(game))
+
+
+def _float(x: float | bool | None) -> float | None:
+    return None if x is None else float(x)
+
+
+def counterfactual_table(room: Room) -> pd.DataFrame:
+    """Each ended channel game's counterfactuals, long: one row per replay and metric.
+
+    Seat rows: the seat under each alternative (``actual`` is the game as played), its own and
+    its partner's moves there (K keep, X cut, - not reviewed). Room rows: the market under
+    each of `EXTREMES`; ``firm`` names the brand of a ``brand_equity`` row.
+    """
+    names = _names(room)
+    rows = []
+    for past in channel_games(room):
+        game = past.match
+        assert isinstance(game, ChannelGame)
+        record = channel_counterfactuals(room, game)
+        if record is None:
+            continue
+        base = {"session": room.code, "match": past.index + 1, "rounds": record["rounds"]}
+        for seat, row in zip(game.seats, record["seats"], strict=True):
+            team = "; ".join(names[p] for p in seat.members)
+            for key in (ACTUAL, *ALTERNATIVES):
+                out = row[key]
+                for metric in SEAT_METRICS:
+                    value, actual = _float(out[metric]), _float(row[ACTUAL][metric])
+                    rows.append({
+                        **base, "scope": "seat", "seat": row["seat"], "contract": row["contract"],
+                        "side": row["side"], "firm": row["firm"], "team": team,
+                        "alternative": key, "moves": out["moves"],
+                        "partner_moves": out["partner_moves"], "metric": metric, "value": value,
+                        "actual": actual, "difference": value - actual,
+                    })  # fmt: skip
+        for r in record["room"]:
+            cells = [(None, m, r[m], record["room"][0][m]) for m in ROOM_METRICS]
+            cells += [(brand, "brand_equity", v, record["room"][0]["brand_equity"][brand])
+                      for brand, v in r["brand_equity"].items()]  # fmt: skip
+            for firm, metric, value, actual in cells:
+                rows.append({
+                    **base, "scope": "room", "seat": None, "contract": None, "side": None,
+                    "firm": firm, "team": None, "alternative": r["replay"], "moves": None,
+                    "partner_moves": None, "metric": metric, "value": value, "actual": actual,
+                    "difference": None if value is None or actual is None else value - actual,
+                })  # fmt: skip
+    table = pd.DataFrame(rows, columns=COUNTERFACTUAL_COLUMNS)
+    for column in ("value", "actual", "difference"):
+        table[column] = table[column].astype(float)
+    for column in ("match", "rounds"):
+        table[column] = table[column].astype("int64")
+    return table
+
+
 def public_record(record: dict) -> dict:
     """A log record without its secrets (a join's seat token)."""
     return {k: v for k, v in record.items() if k not in SECRET_FIELDS}
@@ -355,6 +444,88 @@ def _channel_section(room: Room, past: PastMatch) -> list[str]:
         rows.append([md(seat.key), md(team), moves, f"{mine['profit'].sum():,.0f}",
                      f"{mine['trust'].iloc[-1]:.2f}" if len(mine) else "–"])  # fmt: skip
     lines += _table(["Seat", "Team", "Moves (K keep, X cut)", "Profit", "Trust"], rows)
+    lines += ["", *_counterfactual_section(room, game)]
+    return [*lines, ""]
+
+
+def _money(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def _with_difference(value: float | None, difference: float | None, digits: int) -> str:
+    """A value and, in brackets, its difference from as played ("same" when none shows)."""
+    if value is None:
+        return "–"
+    shown = f"{value:,.{digits}f}"
+    if difference is None:
+        return shown
+    if abs(difference) < 0.5 * 10**-digits:
+        return f"{shown} (same)"
+    return f"{shown} ({difference:+,.{digits}f})"
+
+
+def _counterfactual_section(room: Room, game: ChannelGame) -> list[str]:
+    """The channel game's counterfactuals: each seat's alternatives, the room's two extremes."""
+    record = channel_counterfactuals(room, game)
+    if record is None:
+        return ["Counterfactuals: computed when the game ends (or is reset).", ""]
+    weeks = record["periods"]
+    lines = [
+        "### Had each seat played otherwise", "",
+        f"The same market with the same random numbers, replayed over the game's "
+        f"{record['rounds']} rounds ({weeks} weeks) with one seat playing tit-for-tat (reading "
+        "its partner's observed record, as the bots do), always keep or always cut at every "
+        "review, everyone else as in the game: a team's recorded move stays as it was (people "
+        "cannot react to a history that did not happen), a seat the bot played is played by the "
+        "bot again, which reacts. Profit: the seat's firm's over the game (difference from as "
+        "played in brackets).", "",
+    ]  # fmt: skip
+    labels = [a["label"] for a in record["alternatives"]]
+    names = _names(room)
+    seats = {s.key: s for s in game.seats}
+    profit_rows, trust_rows = [], []
+    for row in record["seats"]:
+        seat = seats[row["seat"]]
+        team = "; ".join(names[p] for p in seat.members) or "bot"
+        head = [md(row["seat"]), md(team)]
+        profit_rows.append([*head, row[ACTUAL]["moves"], _money(row[ACTUAL]["profit"])] + [
+            _with_difference(row[k]["profit"], row[k]["difference"], 0) for k in ALTERNATIVES])
+        trust_rows.append([*head] + [
+            f"{row[k]['partner_trust']:.2f}" + ("" if row[k]["relationship_active"]
+                                                else ", broken")
+            for k in (ACTUAL, *ALTERNATIVES)])  # fmt: skip
+    lines += _table(["Seat", "Team", "Moves", "Profit as played", *labels], profit_rows)
+    lines += ["", "The partner's trust in the seat in the game's last week (the contract's "
+              "supplier_trust or distributor_trust; broken: the contract had ended):", ""]
+    lines += _table(["Seat", "Team", "as played", *labels], trust_rows)
+    room_rows = record["room"]
+    lines += [
+        "",
+        "### The room's choices against the two extremes",
+        "",
+        "The game as played against everyone always keeping and everyone always cutting, same "
+        f"market, same random numbers. Customers are the {record['customers']:,} simulated; "
+        f"churn is summed over the {weeks} weeks, satisfaction (of active customers) and brand "
+        "equity are the last week's.",
+        "",
+    ]
+    metric_rows = [
+        ("Customers churned", "churned", 0),
+        ("of whom silently (never complained)", "churned_silent", 0),
+        ("Customer satisfaction", "satisfaction", 3),
+        ("Channel profit (every supplier and distributor)", "profit", 0),
+        ("Contracts active at the end", "relationship_active", 0),
+    ]
+    def shift(r: dict, difference: float | None) -> float | None:
+        return None if r["replay"] == ACTUAL else difference
+
+    body = [[label] + [_with_difference(r[m], shift(r, r["difference"][m]), d)
+                       for r in room_rows] for label, m, d in metric_rows]  # fmt: skip
+    for brand in room_rows[0]["brand_equity"]:
+        body.append([f"Brand equity of {md(brand)}"] + [
+            _with_difference(r["brand_equity"][brand], shift(r, r["brand_difference"][brand]), 3)
+            for r in room_rows])  # fmt: skip
+    lines += _table(["", *(EXTREMES[r["replay"]] for r in room_rows)], body)
     return [*lines, ""]
 
 
@@ -424,7 +595,9 @@ def debrief_markdown(room: Room, events: Sequence[StoredEvent]) -> str:
             lines += _channel_section(room, past)
     lines += [
         "Files beside this report: moves.csv / moves.parquet (one row per seat per round), "
-        "rounds.csv / rounds.parquet (one row per round), events.jsonl / events.csv (the log).",
+        "rounds.csv / rounds.parquet (one row per round), channel.csv / channel.parquet and "
+        "market.parquet (the channel game), counterfactuals.csv / counterfactuals.parquet "
+        "(its replays), events.jsonl / events.csv (the log).",
         "",
     ]
     return "\n".join(lines)
@@ -450,6 +623,9 @@ EXPORTS: dict[str, tuple[str, Builder]] = {
     "channel.parquet": ("application/vnd.apache.parquet",
                         lambda r, e: _parquet(channel_table(r))),
     "market.parquet": ("application/vnd.apache.parquet", lambda r, e: _parquet(market_table(r))),
+    "counterfactuals.csv": ("text/csv; charset=utf-8", lambda r, e: _csv(counterfactual_table(r))),
+    "counterfactuals.parquet": ("application/vnd.apache.parquet",
+                                lambda r, e: _parquet(counterfactual_table(r))),
     "events.jsonl": ("application/jsonl; charset=utf-8",
                      lambda r, e: events_jsonl(r.code, e).encode()),
     "events.csv": ("text/csv; charset=utf-8", lambda r, e: _csv(events_table(r.code, e))),
@@ -464,7 +640,15 @@ def export(room: Room, events: Sequence[StoredEvent], name: str) -> bytes:
 
 
 def write_exports(room: Room, events: Sequence[StoredEvent], folder: Path) -> list[Path]:
-    """Write every export into ``folder``, each file whole or not at all."""
+    """Write every export into ``folder``, each file whole or not at all.
+
+    The channel games' counterfactuals missing from the room are computed first, once, into
+    its cache (the files share them); call it where the room is not served (the CLI's replay).
+    """
+    for game in room.ended_channel_games():
+        record = channel_counterfactuals(room, game)
+        if record is not None:
+            room.counterfactuals[game.index] = record
     written = []
     for name in EXPORTS:
         data = export(room, events, name)

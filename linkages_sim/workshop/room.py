@@ -14,6 +14,10 @@ rebuilds the same room: the game is a function of the seed and that log. Each re
 handed to ``sink`` when one is set (`store.py` writes it to SQLite there), so the room itself
 does no I/O; a sink that raises leaves the record out of `log`, and the caller rolls back.
 
+The channel game's debrief counterfactuals (`counterfactual.py`) are derived too: the server
+computes them off the event loop once a game has ended and keeps them in `counterfactuals`,
+never in the log, since the seed and the log determine them.
+
 The phase is derived, never stored: lobby (no match started), open or paused (a round is
 open), closed (between rounds), over (the match has played its length), revealing (the
 reveal is being computed) and revealed.
@@ -127,6 +131,12 @@ class Room:
         self.reveal_error: str | None = None
         self.version = 0
         self.past: list[PastMatch] = []
+        self.counterfactuals: dict[int, dict] = {}
+        """Each ended channel game's debrief counterfactuals (`counterfactual.py`) by match
+        index, once computed. Derived, never logged: the seed and the log determine them, so
+        a resumed or replayed room computes them again."""
+        self.counterfactuals_pending: set[int] = set()
+        self.counterfactual_errors: dict[int, str] = {}
         self.sink: Callable[[dict], None] | None = None
         """Called with each new record before it joins `log` (persistence); may raise."""
         self.log: list[dict] = [{"event": "created", "seed": self.seed, **self.settings.as_dict()}]
@@ -166,6 +176,17 @@ class Room:
     def channel(self) -> ChannelGame | None:
         """The channel game, when the session plays it."""
         return self.match if isinstance(self.match, ChannelGame) else None
+
+    def ended_channel_games(self) -> list[ChannelGame]:
+        """The session's channel games that played a round and are over or were reset away.
+
+        Their history can no longer change: what the debrief's counterfactuals replay.
+        """
+        games = [p.match for p in self.past if isinstance(p.match, ChannelGame)]
+        current = self.channel
+        if current is not None and current.started and current.over:
+            games.append(current)
+        return [g for g in games if g.played > 0]
 
     def participant_by_token(self, token: str) -> Participant | None:
         """The participant holding ``token``, or None."""

@@ -3,7 +3,8 @@
 The server process holds every session's authoritative `Room`; pages only send intentions
 (a move, a button) and redraw from the views they are sent back. All state changes run on the
 event loop, one message at a time, so no locks are needed around the game; the reveal's
-tournament runs in a worker thread and hands its record back to the loop.
+tournament and the channel game's debrief counterfactuals run in a worker thread and hand
+their records back to the loop.
 
 Routes:
 
@@ -57,6 +58,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from linkages_sim.config.schema import Scenario
 from linkages_sim.rng import fresh_seed
 from linkages_sim.workshop.classic import GameRuleError
+from linkages_sim.workshop.counterfactual import GamePlan, counterfactuals
 from linkages_sim.workshop.debrief import EXPORTS, describe, export, iso_time, public_record
 from linkages_sim.workshop.protocol import (
     ANY_MESSAGE,
@@ -286,6 +288,8 @@ class Hub:
             log.error("%s", err)
             fresh = Room.replay(room.code, self.store.records(room.code), self.config.clock)
             fresh.paused, fresh.deadline, fresh.remaining_paused = clock
+            fresh.counterfactuals = dict(room.counterfactuals)  # derived from the same games;
+            fresh.counterfactuals_pending = set(room.counterfactuals_pending)  # still on the way
             for pid, p in fresh.participants.items():
                 p.connections = room.participants[pid].connections
             self.store.attach(fresh)
@@ -344,7 +348,9 @@ class Hub:
         Returns at once: the change is already stored, and the views are built when sent, so a
         burst of changes costs a page one or two views, never one per change, and a slow or
         dead page delays only its own task (its sends time out after ``SEND_TIMEOUT``).
+        A channel game that has just ended gets its counterfactuals computed (`debrief_channel`).
         """
+        self.debrief_channel(room)
         for conn in self.connections.get(room.code, ()):
             if conn.role and conn.open:
                 conn.stale = True
@@ -569,11 +575,54 @@ class Hub:
                 log.error("%s", err)
         self.broadcast(room)
 
+    def debrief_channel(self, room: Room) -> None:
+        """Compute the counterfactuals of each ended channel game that lacks them, off the loop.
+
+        Checked at every broadcast, so the close of a game's last round (by the last move, the
+        clock or the button), a reset mid-game, a resumed session and a rebuilt room all start
+        it, once per game. The room never waits: the replays run in a worker thread, and the
+        pages show the table when it arrives (5.6 s for the default market's 6 rounds at
+        20,000 customers, docs/workshop-browser.md). Not logged: the seed and the log
+        determine it, so a resumed session computes it again.
+        """
+        for game in room.ended_channel_games():
+            index = game.index
+            if (index in room.counterfactuals or index in room.counterfactuals_pending
+                    or index in room.counterfactual_errors):  # fmt: skip
+                continue
+            room.counterfactuals_pending.add(index)
+            self.spawn(self._counterfactuals(room.code, GamePlan.of(game)))
+
+    async def _counterfactuals(self, code: str, plan: GamePlan) -> None:
+        started = self.rooms.get(code)
+        try:
+            record = await asyncio.to_thread(counterfactuals, plan)
+            error = None
+        except Exception as err:
+            log.exception("the channel game's counterfactuals failed")
+            record = None
+            error = f"the counterfactuals could not be computed ({type(err).__name__})"
+        room = self.rooms.get(code)  # looked up now: a failed write may have rebuilt it
+        for r in (started, room):
+            if r is not None:
+                r.counterfactuals_pending.discard(plan.index)
+        if room is None:
+            return
+        if record is not None:
+            room.counterfactuals[plan.index] = record
+        else:
+            room.counterfactual_errors[plan.index] = error or "the counterfactuals failed"
+        self.broadcast(room)
+
     async def start(self) -> None:
-        """At start-up: finish the reveals that were being computed when the server stopped."""
+        """At start-up: finish the reveals that were being computed when the server stopped.
+
+        Resumed sessions whose channel game had ended compute its counterfactuals again.
+        """
         for room in self.rooms.values():
             if room.revealing:
                 self.start_reveal(room)
+            self.debrief_channel(room)
 
     async def shutdown(self) -> None:
         """Pause the open rounds (logged, with their time left), cancel clocks and reveals.
@@ -730,6 +779,7 @@ def create_app(config: ServerConfig | None = None) -> Starlette:
             upto = int(raw)
             shown = events[:upto]
             past = Room.replay(room.code, [e.record for e in shown], clock=lambda: 0.0)
+            past.counterfactuals = dict(room.counterfactuals)  # shown once its game has ended
             names = {pid: p.name for pid, p in past.participants.items()}
             last = shown[-1]
             return JSONResponse({

@@ -19,7 +19,8 @@ sequence number a room expects is checked inside the transaction: a second serve
 same session is refused rather than interleaved.
 
 `restore` rebuilds a session for a restarted server: replay, then a round that was open is
-paused with the time it had left (see its docstring).
+paused with the time it had left (see its docstring). What the log determines is not stored:
+the channel game's debrief counterfactuals are computed again by the resumed server.
 """
 
 from __future__ import annotations

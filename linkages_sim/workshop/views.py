@@ -8,7 +8,10 @@ random-length match stays hidden until it is over.
 
 In the channel game a participant's view holds their own seat: their firm's KPIs, their own
 clauses as measured, and the partner's clauses *as the review reads them* (with the monitoring
-noise), never the partner's KPIs or measurements. The facilitator sees every seat.
+noise), never the partner's KPIs or measurements. The facilitator sees every seat. Once the
+game is over, the facilitator also gets its debrief counterfactuals (`counterfactual.py`, when
+computed) and each phone its own seat's line of them: its firm's profit as played and under
+each alternative, nothing of the partner's.
 """
 
 from __future__ import annotations
@@ -131,6 +134,28 @@ def _scenario_summary(game: ChannelGame) -> dict:
             "distributors": len(s.distributors)}  # fmt: skip
 
 
+def game_counterfactuals(room: Room, game: ChannelGame) -> dict | None:
+    """The counterfactuals of ``game`` once it is over and they are computed, else None."""
+    record = room.counterfactuals.get(game.index)
+    if record is None or not game.over or record["rounds"] != game.played:
+        return None
+    return record
+
+
+def _own_counterfactual(record: dict | None, seat: ChannelSeat | None) -> dict | None:
+    if record is None or seat is None:
+        return None
+    row = next(r for r in record["seats"] if r["seat"] == seat.key)
+    return {
+        "rounds": record["rounds"], "periods": record["periods"],
+        "actual": {"profit": row["actual"]["profit"], "moves": row["actual"]["moves"]},
+        "alternatives": [{"key": a["key"], "label": a["label"],
+                          "profit": row[a["key"]]["profit"],
+                          "difference": row[a["key"]]["difference"],
+                          "moves": row[a["key"]]["moves"]} for a in record["alternatives"]],
+    }  # fmt: skip
+
+
 def channel_facilitator_view(room: Room, join_url: str, now: float | None = None) -> dict:
     """The projector in the channel game: seats and teams, who moved, per-seat KPIs by round."""
     game = room.channel
@@ -166,6 +191,9 @@ def channel_facilitator_view(room: Room, join_url: str, now: float | None = None
         "round": _channel_round(room, game, now), "length": _channel_length(game),
         "participants": people, "seats": seats, "leaderboard": [], "cooperation": [],
         "pairs": [], "reveal": None, "revealing": False, "reveal_error": None,
+        "counterfactuals": game_counterfactuals(room, game),
+        "counterfactuals_pending": game.index in room.counterfactuals_pending,
+        "counterfactual_error": room.counterfactual_errors.get(game.index),
     }  # fmt: skip
 
 
@@ -207,6 +235,7 @@ def channel_participant_view(room: Room, pid: int, now: float | None = None) -> 
         "seats": [{"key": s.key, "firm": s.firm, "side": s.side, "members": len(s.members)}
                   for s in game.seats],
         "history": history,
+        "counterfactual": _own_counterfactual(game_counterfactuals(room, game), seat),
     }  # fmt: skip
 
 

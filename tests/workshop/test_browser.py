@@ -216,4 +216,14 @@ def test_channel_game_in_the_browser(browser):
         assert CY in fac.locator("#seats").inner_text()  # shown as text, not markup
         shot(fac, "channel-facilitator")
         shot(phone, "channel-phone")
+        # the second and last round: the game is over, its counterfactuals arrive by themselves
+        fac.click("#open-round")
+        phone.click("#choose-keep")
+        expect(fac.locator("#cf-seats tr")).to_have_count(12, timeout=30_000)
+        expect(fac.locator("#cf-seats")).to_contain_text(CY)  # shown as text, not markup
+        expect(fac.locator("#cf-room-head")).to_contain_text("everyone always cuts")
+        expect(phone.locator("#counterfactual tr")).to_have_count(4, timeout=30_000)
+        expect(phone.locator("#counterfactual")).to_contain_text("tit-for-tat")
+        shot(fac, "channel-debrief-facilitator")
+        shot(phone, "channel-debrief-phone")
         assert not errors, errors

@@ -135,6 +135,7 @@
       renderChannelSettings(s);
       renderSeats(s);
       renderChannelCharts(s);
+      renderCounterfactuals(s);
       renderHistory();
       return;
     }
@@ -246,6 +247,80 @@
     lineChart("chart-brand", "Brand equity / satisfaction", s.seats,
       (k) => k.brand_equity !== null ? k.brand_equity : k.satisfaction, (v) => fmt(v, 2));
     lineChart("chart-trust", "Trust in the partner", s.seats, (k) => k.trust, (v) => fmt(v, 2));
+  }
+
+  // -- the channel game's debrief: the same market replayed with other moves ---------------
+  const amount = (x) => x === null || x === undefined ? "–" :
+    Number(x).toLocaleString("en", {maximumFractionDigits: 0});
+  const signed = (x, digits) => {
+    const d = digits || 0;
+    if (x === null || x === undefined || Math.abs(x) < 0.5 * 10 ** -d) return "±0";
+    const text = Number(Math.abs(x)).toLocaleString("en", {minimumFractionDigits: d, maximumFractionDigits: d});
+    return (x > 0 ? "+" : "−") + text;
+  };
+
+  function difference(x, digits) {
+    return el("div", {class: "small " + (x > 0 ? "gain" : x < 0 ? "loss" : "muted")}, signed(x, digits));
+  }
+
+  function letters(moves) {
+    return el("span", {class: "strip"}, moves.split("").map((m) => el("span", {
+      class: `cell ${m === "X" ? "D" : m === "K" ? "C" : ""}`}, m === "-" ? "–" : m)));
+  }
+
+  function renderCounterfactuals(s) {
+    const panel = $("counterfactual-panel");
+    const cf = s.counterfactuals;
+    panel.hidden = !(cf || s.counterfactuals_pending || s.counterfactual_error);
+    if (panel.hidden) return;
+    if (!cf) {
+      $("cf-line").textContent = s.counterfactual_error ||
+        "Replaying the market with other moves, same random numbers… (a few seconds; the room can carry on)";
+      for (const id of ["cf-seat-head", "cf-seats", "cf-room-head", "cf-room"]) replace($(id));
+      $("cf-legend").textContent = "";
+      return;
+    }
+    $("cf-line").textContent = `The same market, same random numbers, replayed over the game's ` +
+      `${cf.rounds} reviews (${cf.periods} weeks) with one seat playing each strategy at every review. ` +
+      "A team's recorded moves elsewhere stay as they were (people cannot react to a history that " +
+      "did not happen); seats the bot played are played by the bot again, which reacts.";
+    const teams = Object.fromEntries(s.seats.map((seat) => [seat.key, seat.members.map((m) => m.name)]));
+    replace($("cf-seat-head"), el("tr", {}, el("th", {}, "Seat"), el("th", {}, "Team"),
+      el("th", {}, "Moves"), el("th", {class: "num"}, "Profit as played"),
+      cf.alternatives.map((a) => el("th", {class: "num"}, a.label))));
+    replace($("cf-seats"), cf.seats.map((row) => el("tr", {},
+      el("td", {}, el("strong", {}, row.firm), ` ${row.side} · ${row.contract}`),
+      el("td", {}, teams[row.seat] && teams[row.seat].length ? teams[row.seat].join(", ") :
+        el("em", {class: "muted"}, "bot")),
+      el("td", {}, letters(row.actual.moves)),
+      el("td", {class: "num"}, amount(row.actual.profit)),
+      cf.alternatives.map((a) => {
+        const out = row[a.key];
+        return el("td", {class: "num", title: `${row.seat} playing ${a.label}: moves ${out.moves}; ` +
+            `the partner ${out.partner_moves}; its trust in the seat at the end ${fmt(out.partner_trust, 2)}` +
+            (out.relationship_active ? "" : "; the contract had ended")},
+          amount(out.profit), difference(out.difference),
+          out.relationship_active ? null : el("span", {class: "tag bot"}, "broken"));
+      }))));
+    const rows = [
+      ["Customers churned", "churned", 0], ["of whom silently", "churned_silent", 0],
+      ["Customer satisfaction", "satisfaction", 3], ["Channel profit", "profit", 0],
+      ["Contracts active at the end", "relationship_active", 0],
+    ];
+    replace($("cf-room-head"), el("tr", {}, el("th", {}, ""),
+      cf.room.map((r) => el("th", {class: "num"}, r.label))));
+    replace($("cf-room"),
+      rows.map(([label, key, d]) => el("tr", {}, el("td", {}, label), cf.room.map((r, k) =>
+        el("td", {class: "num"}, r[key] === null ? "–" : d ? fmt(r[key], d) : amount(r[key]),
+          k ? difference(r.difference[key], d) : null)))),
+      Object.keys(cf.room[0].brand_equity).map((brand) => el("tr", {},
+        el("td", {}, `Brand equity of ${brand}`), cf.room.map((r, k) =>
+          el("td", {class: "num"}, fmt(r.brand_equity[brand], 3),
+            k ? difference(r.brand_difference[brand], 3) : null)))));
+    $("cf-legend").textContent = `Profit: the seat's firm's over the game; below it the difference ` +
+      `from as played; "broken": the contract had ended by the last week. Customers: of the ${cf.customers} simulated, ` +
+      `churn summed over the weeks, satisfaction and brand equity in the last week. ` +
+      "Download: History and data, Counterfactuals.";
   }
 
   function renderRound(s) {

@@ -326,12 +326,30 @@
       el("td", {}, standard(c)),
       el("td", {}, !(c.clause in read) ? "–" : read[c.clause] ?
         el("span", {class: "read-met"}, "met") : el("span", {class: "read-breached"}, "breached")))));
+    renderCounterfactual(s);
     const own = last ? Object.fromEntries(last.own_compliance.map((o) => [o.clause, o])) : {};
     replace($("own-clauses"), t.own.map((c) => el("tr", {},
       el("td", {}, standard(c)),
       el("td", {class: "num"}, own[c.clause] ? num(own[c.clause].value, 2) : "–"),
       el("td", {}, !own[c.clause] ? "" : own[c.clause].met ?
         el("span", {class: "read-met"}, "met") : el("span", {class: "read-breached"}, "missed")))));
+  }
+
+  /** Once the game is over: your firm's profit as played and had your seat played otherwise. */
+  function renderCounterfactual(s) {
+    const cf = s.counterfactual;
+    $("counterfactual-card").hidden = !cf;
+    if (!cf) return;
+    $("counterfactual-line").textContent = `The same market and random numbers, replayed over the ` +
+      `${cf.rounds} reviews with your seat playing each strategy; the other teams' moves as they were, ` +
+      "the bots reacting. Your firm's profit over the game.";
+    const signed = (x) => (x > 0.5 ? "+" : x < -0.5 ? "−" : "±") + num(Math.abs(x));
+    replace($("counterfactual"),
+      el("tr", {}, el("td", {}, "as played"), el("td", {class: "mono"}, cf.actual.moves),
+        el("td", {class: "num"}, num(cf.actual.profit)), el("td", {class: "num"}, "")),
+      cf.alternatives.map((a) => el("tr", {}, el("td", {}, a.label),
+        el("td", {class: "mono"}, a.moves), el("td", {class: "num"}, num(a.profit)),
+        el("td", {class: "num"}, signed(a.difference)))));
   }
 
   // -- start ---------------------------------------------------------------------------
