@@ -83,3 +83,27 @@ def test_a_recovery_programme_keeps_customers_in_every_kind_of_market():
     mean, low, high = t_interval([b - a for a, b in zip(churned["baseline"], churned["recovery"],
                                                         strict=True)])  # fmt: skip
     assert high < 0, (mean, low, high, churned)
+
+
+def test_decided_prices_take_most_of_the_distributors_temptation_away_in_every_kind_of_market():
+    """The quarter's dilemma measured after prices are decided (issue 16): North's temptation
+    T - R at fixed prices (RRP) exceeds its temptation when it sets its own prices within the
+    band, paired by layout (the same seed, each its own market), the 95% interval above zero;
+    and at fixed prices North is in a dilemma in every layout."""
+    from experiments.coordination_incentives.experiment import Profiles, stage_measures
+    from linkages_sim.analysis.replication import replication_seeds, run_jobs
+
+    seeds = replication_seeds(42, 6)  # 6 layouts of 20,000 customers: North's T - R varies
+    temptation = {}  # by about 500 a week from layout to layout at this size
+    for name in ("baseline", "decided_prices"):
+        market = edit_scenario(load_scenario(ROOT / "scenarios" / f"{name}.yaml"),
+                               customers=20_000, periods=13)  # fmt: skip
+        runs = run_jobs(Profiles("acme-north"), [(market, s) for s in seeds], workers=2)
+        measured = [stage_measures(r, 13)["distributor"] for r in runs]
+        temptation[name] = [m["T-R"] for m in measured]
+        if name == "baseline":
+            assert all(m["class"] == "prisoners_dilemma" for m in measured), measured
+    diff = [f - d for f, d in zip(temptation["baseline"], temptation["decided_prices"],
+                                  strict=True)]  # fmt: skip
+    mean, low, high = t_interval(diff)
+    assert low > 0, (mean, low, high, temptation)
