@@ -92,28 +92,40 @@ def _experiment_options(name: str, quick: bool, workers: int) -> dict:
     return options
 
 
-def _experiment(name: str) -> Generator:
-    folder = ROOT / "experiments" / name
-    figures = tuple(sorted(f"experiments/{name}/{p.name}" for p in folder.glob("*.png")))
+VARIANTS = {  # generator: (experiment, options added to its defaults, its figures' suffix)
+    "dilemma_region_decided": ("dilemma_region", {"market": "decided_prices"},
+                               "_decided_prices"),
+}  # fmt: skip
+"""Experiments run a second time on another market, their figures named with a suffix."""
+
+
+def _experiment(name: str, variant: str | None = None) -> Generator:
+    experiment, extra, suffix = VARIANTS[variant] if variant else (name, {}, None)
+    folder = ROOT / "experiments" / experiment
+    others = [v[2] for v in VARIANTS.values() if v[0] == experiment]
+    figures = tuple(sorted(
+        f"experiments/{experiment}/{p.name}" for p in folder.glob("*.png")
+        if (p.stem.endswith(suffix) if suffix else not any(p.stem.endswith(o) for o in others))
+    ))  # fmt: skip
     if name == "calibration" and "experiments/calibration/calibration.png" not in figures:
         figures = (*figures, "experiments/calibration/calibration.png")
 
     def make(root: Path, quick: bool, workers: int, scratch: Path) -> None:
-        module = importlib.import_module(f"experiments.{name}.experiment")
+        module = importlib.import_module(f"experiments.{experiment}.experiment")
         out = scratch / name
-        options = _experiment_options(name, quick, workers)
+        options = _experiment_options(experiment, quick, workers) | extra
         headline = module.run_experiment(out, **options)
         text = json.dumps(headline, indent=2, default=float) + "\n"
         atomic_write_text(out / "results.json", text)  # as `python -m experiments.NAME` does
-        here = root / "experiments" / name
+        here = root / "experiments" / experiment
         here.mkdir(parents=True, exist_ok=True)
         for png in sorted(out.glob("*.png")):
             shutil.copyfile(png, here / png.name)
         if hasattr(module, "publish_table"):
             module.publish_table(out, root)
 
-    options = _experiment_options(name, False, 2)
-    what = f"python -m experiments.{name} " + " ".join(
+    options = _experiment_options(experiment, False, 2) | extra
+    what = f"python -m experiments.{experiment} " + " ".join(
         f"--{k} {v}" for k, v in options.items() if v is not None
     )
     documents = ("docs/calibration.md",) if name == "calibration" else ()
@@ -173,6 +185,7 @@ def _shadow(root: Path, quick: bool, workers: int, scratch: Path) -> None:
 def generators() -> dict[str, Generator]:
     """Every generator, by name, in the order `publish` runs them."""
     found = [_experiment(name) for name in EXPERIMENTS]
+    found += [_experiment(variant, variant) for variant in VARIANTS]
     found.append(Generator(
         "run_figures",
         "; ".join(f"linkages run {s} --out DIR (DIR/plots/{p} -> {t})"

@@ -16,6 +16,8 @@ OPTIONS = {
     "layouts": (int, 10, "seeds, each its own layout, for the default point"),
     "periods": (int, 13, "weeks per run: one quarter, the stage game's horizon"),
     "workers": (int, 2, "local worker processes"),
+    "market": (str, None, "the market the inputs vary around (default: the design's, the "
+             "default market at fixed prices; decided_prices: distributors set their prices)"),
 }
 
 if __name__ == "__main__":

@@ -53,12 +53,18 @@ CLASS_NAMES = {"prisoners_dilemma": "prisoner's dilemma", "stag_hunt": "stag hun
 
 
 def run_experiment(out: Path, customers=20_000, trajectories=16, samples=64, keep=4, grid=11,
-                   replications=2, layouts=10, periods=13, workers=2) -> dict:  # fmt: skip
-    """The three sweeps (each resumed if already there), their indices and the phase diagram."""
+                   replications=2, layouts=10, periods=13, workers=2,
+                   market: str | None = None) -> dict:  # fmt: skip
+    """The three sweeps (each resumed if already there), their indices and the phase diagram.
+
+    `market`: the market the inputs vary around (a scenario name or file; None: the design's,
+    the default market at fixed prices). `decided_prices` measures the region when
+    distributors set their own retail prices.
+    """
     out.mkdir(parents=True, exist_ok=True)
     morris_design, folder = read_design(DESIGN)
     morris_design = morris_design.model_copy(update={
-        "customers": customers, "periods": periods,
+        "base": market or morris_design.base, "customers": customers, "periods": periods,
         "sampling": morris_design.sampling.model_copy(update={"samples": trajectories}),
         "replications": morris_design.replications.model_copy(update={"count": replications}),
     })  # fmt: skip
@@ -93,12 +99,15 @@ def run_experiment(out: Path, customers=20_000, trajectories=16, samples=64, kee
     })  # fmt: skip
     at_default = default_summary(_sweep(default_design, out / "at_default", workers, sweeps))
 
-    figure_sensitivity(morris, screening, sobol, ranking, out / "dilemma_sensitivity.png",
-                       customers, periods, replications)  # fmt: skip
-    figure_phase(cells, axes, point, morris_design, out / "dilemma_phase.png", customers,
-                 periods, phase_design.replications.count)  # fmt: skip
+    suffix = "" if market is None else f"_{Path(market).stem}"  # beside the default's figures
+    figure_sensitivity(morris, screening, sobol, ranking,
+                       out / f"dilemma_sensitivity{suffix}.png", customers, periods,
+                       replications, morris_design.base)  # fmt: skip
+    figure_phase(cells, axes, point, morris_design, out / f"dilemma_phase{suffix}.png",
+                 customers, periods, phase_design.replications.count)  # fmt: skip
     return {
-        "customers": customers, "periods": periods, "replications": replications,
+        "base": morris_design.base, "customers": customers, "periods": periods,
+        "replications": replications,
         "sweeps": sweeps, "defaults": defaults,
         "morris": {o: _records(f, ["mu_star", "mu_star_conf", "sigma"]) for o, f in morris.items()},
         "screening_score": screening.round(3).to_dict(), "sobol_inputs": chosen,
@@ -258,7 +267,8 @@ def _label(name: str) -> str:
 
 
 def figure_sensitivity(morris: dict, screening: pd.Series, sobol: dict, ranking: pd.Series,
-                       path: Path, customers: int, periods: int, replications: int) -> Path:
+                       path: Path, customers: int, periods: int, replications: int,
+                       base: str = "default") -> Path:  # fmt: skip
     """Morris mu* (relative to each output's largest) for all inputs; Sobol ST for the kept."""
     fig, (left, right) = subplots(1, 2, figsize=(13.5, 5.0))
     inputs = list(screening.index)
@@ -290,10 +300,15 @@ def figure_sensitivity(morris: dict, screening: pd.Series, sobol: dict, ranking:
     right.set_ylabel("Sobol total index ST (95% bootstrap interval)")
     right.set_title("2. Sobol indices of the inputs that matter", fontsize=10)
     right.grid(alpha=0.3, axis="y")
-    fig.suptitle(f"What decides the acme-north quarter's game ({periods} weeks, {customers:,} "
-                 f"customers, {replications} seeds per point, each its own layout)",
-                 fontsize=10)  # fmt: skip
+    fig.suptitle(f"What decides the acme-north quarter's game{_market(base)} ({periods} weeks, "
+                 f"{customers:,} customers, {replications} seeds per point, each its own "
+                 "layout)", fontsize=10)  # fmt: skip
     return save_figure(fig, path)
+
+
+def _market(base: str) -> str:
+    """The market in a figure's title: nothing for the default, else the scenario's name."""
+    return "" if base == "default" else f" ({Path(base).stem})"
 
 
 def _output_label(output: str) -> str:
@@ -335,8 +350,9 @@ def figure_phase(cells: pd.DataFrame, axes: list[str], default: dict, design: De
                           markeredgecolor="black", linestyle="none", label="the default market"))
     fig.legend(handles=handles, loc="lower center", ncol=len(handles), fontsize=8,
                frameon=False)  # fmt: skip
-    fig.suptitle(f"Where the acme-north quarter is a prisoner's dilemma ({periods} weeks, "
-                 f"{customers:,} customers; every other input at its default)", fontsize=10)
+    fig.suptitle(f"Where the acme-north quarter is a prisoner's dilemma{_market(design.base)} "
+                 f"({periods} weeks, {customers:,} customers; every other input at its "
+                 "default)", fontsize=10)  # fmt: skip
     fig.tight_layout(rect=(0, 0.07, 1, 0.95))
     return save_figure(fig, path, tight=False)
 
