@@ -19,6 +19,7 @@ from linkages_sim.game import Match, Tournament, replicator
 from linkages_sim.game.strategies import STRATEGIES
 from linkages_sim.plots.common import save_figure, subplots
 from linkages_sim.plots.game_figures import draw_evolution, draw_pairwise, draw_scores
+from linkages_sim.stats import t_interval
 
 SELF_PLAY_STRATEGIES = ("tft", "wsls", "gtft", "tf2t", "grim")
 NOISE_LEVELS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2)
@@ -35,12 +36,15 @@ def self_play_scores(turns: int, seeds: int, seed: int) -> pd.DataFrame:
                 / turns
                 for k in range(seeds)
             ]
+            _, low, high = t_interval(scores)
             rows.append(
                 {
                     "strategy": name,
                     "noise": noise,
                     "score_per_turn": float(np.mean(scores)),
                     "se": float(np.std(scores, ddof=1) / np.sqrt(seeds)),
+                    "low": low,
+                    "high": high,
                 }
             )
     return pd.DataFrame(rows)
@@ -111,7 +115,14 @@ def run_experiment(
         last = frame[frame["generation"] == frame["generation"].max()]
         return {str(r.strategy): round(float(r.share), 4) for r in last.itertuples() if r.share}
 
-    pick = selfplay.set_index(["strategy", "noise"])["score_per_turn"]
+    pick = selfplay.set_index(["strategy", "noise"])
+
+    def intervals(label: str) -> dict[str, list[float]]:
+        """Each strategy's mean score per turn and its 95% t interval over the repetitions."""
+        table = results[label].normalised_scores
+        return {str(k): [round(v, 4) for v in t_interval(row.to_numpy())]
+                for k, row in table.iterrows()}  # fmt: skip
+
     headline = {
         "settings": {
             "turns": turns,
@@ -123,7 +134,12 @@ def run_experiment(
         "ranking_noise_0.05": results["noise_0.05"].ranking,
         "mean_score_no_noise": results["no_noise"].as_dict()["mean_score_per_turn"],
         "mean_score_noise_0.05": results["noise_0.05"].as_dict()["mean_score_per_turn"],
-        "self_play_noise_0.05": {s: round(float(pick[s, 0.05]), 4) for s in SELF_PLAY_STRATEGIES},
+        "score_interval_no_noise": intervals("no_noise"),
+        "score_interval_noise_0.05": intervals("noise_0.05"),
+        "self_play_noise_0.05": {
+            s: [round(float(pick.loc[(s, 0.05), k]), 4) for k in ("score_per_turn", "low", "high")]
+            for s in SELF_PLAY_STRATEGIES
+        },
         "replicator_survivors_no_noise": survivors("no_noise"),
         "replicator_survivors_noise_0.05": survivors("noise_0.05"),
         "other_seeds_no_noise": seed_robustness(turns, repetitions, robustness_seeds),
