@@ -1,4 +1,10 @@
-"""The seed's claims, each as its experiment at a small size: the directions the READMEs state."""
+"""The seed's claim experiments run end to end at a small size (one seed, 12,000 customers):
+their code works and the directions their READMEs state show even in one small market.
+
+These are smoke tests of the experiments, not the claims' statistical tests: each claim is
+tested over several seeds, each its own layout, with paired 95% intervals in
+`test_claims_over_layouts.py`, and the calibrated inputs within binomial standard errors in
+`tests/market/test_calibrated_claims.py` (where a factor-of-two change fails)."""
 
 import itertools
 
