@@ -311,9 +311,10 @@ class MarketModel(mesa.Model):
             rrp, low, high = s.spec.rrp, 0.0, cap * s.spec.rrp
             bands = [c.threshold for c in r.spec.distributor_clauses
                      if c.metric == "price_deviation" and c.threshold is not None]  # fmt: skip
-            if bands and r.distributor_action == C:
+            if bands and r.lever_action("distributor", "price") == C:
                 low, high = rrp * (1.0 - min(bands)), rrp * (1.0 + min(bands))
-            rows.append((r.marginal_wholesale_price(), s.unit_cost_for(r.supplier_action),
+            rows.append((r.marginal_wholesale_price(),
+                         s.unit_cost_for(r.lever_action("supplier", "quality")),
                          r.spec.revenue_share, r.supplier, r.distributor, r.active, low, high,
                          r.spec.outside_options.distributor + r.spec.franchise_fee))
         columns = [np.array(c) for c in zip(*rows, strict=True)]
@@ -358,13 +359,13 @@ class MarketModel(mesa.Model):
         """
         market = self.spec.market
         for d in self.distributors:
-            d.defect_share = _defect_share(
-                [r.distributor_action for r in self._active(distributor=d.index)]
-            )
+            live = self._active(distributor=d.index)
+            d.defect_share = _defect_share([r.lever_action("distributor", "service") for r in live])
         self.agents_by_type[Store].shuffle_do("operate", market)
         for s in self.suppliers:  # in order: launches are booked in the ledger
             live = self._active(supplier=s.index)
-            if s.develop_products(period, any(r.supplier_action == C for r in live), market):
+            developing = any(r.lever_action("supplier", "new_products") == C for r in live)
+            if s.develop_products(period, developing, market):
                 s.last_launch = period
                 self.ledger.transfer(
                     period, s.account.name, OUTSIDE, Kind.NEW_PRODUCT, s.spec.new_product_cost
@@ -571,7 +572,8 @@ class MarketModel(mesa.Model):
     def shares_data(self, r: Relationship) -> bool:
         """Whether the contract's distributor shares buying-habit data with its supplier."""
         agreed = bool(self.effects.shares_data[r.distributor, r.supplier])
-        return self.distributors[r.distributor].shares_data_for(r.distributor_action, agreed)
+        return self.distributors[r.distributor].shares_data_for(
+            r.lever_action("distributor", "data"), agreed)  # fmt: skip
 
     def _active(self, supplier: int | None = None, distributor: int | None = None):
         return [
@@ -593,11 +595,13 @@ class MarketModel(mesa.Model):
         terms = []  # per contract: what the supplier delivers and the distributor charges
         for r in self.relationships:
             s, d = self.suppliers[r.supplier], self.distributors[r.distributor]
-            price = d.price_for(r.distributor_action, float(self.retail_price[r.index]),
+            price = d.price_for(r.lever_action("distributor", "price"),
+                                float(self.retail_price[r.index]),
                                 self.effects.promotion[r.distributor, r.supplier])  # fmt: skip
+            quality = r.lever_action("supplier", "quality")
             terms.append((
-                price, r.wholesale_price, s.unit_cost_for(r.supplier_action),
-                s.quality_for(r.supplier_action, market), s.fill_rate_for(r.supplier_action),
+                price, r.wholesale_price, s.unit_cost_for(quality), s.quality_for(quality, market),
+                s.fill_rate_for(r.lever_action("supplier", "fill_rate")),
                 s.brand_equity, abs(price / s.spec.rrp - 1.0) <= r.spec.price_band + 1e-12,
                 r.active and not self.effects.delisted[r.distributor, r.supplier],
             ))  # fmt: skip

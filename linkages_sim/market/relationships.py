@@ -47,6 +47,13 @@ SUPPLIER, DISTRIBUTOR = 0, 1
 """A party's place in stream keys."""
 
 
+LEVERS = {"supplier": ("quality", "fill_rate", "new_products"),
+          "distributor": ("price", "service", "data")}  # fmt: skip
+"""What each party can cut, lever by lever (docs/model.md §3.2). A defection cuts them all; a
+workshop seat may cut some: quality (with the defection's cost saving), the fill rate, new
+product development; the discount, service and training spend, data sharing."""
+
+
 class External(Strategy):
     """A contract party whose next move is set from outside, else its fallback strategy plays.
 
@@ -54,6 +61,8 @@ class External(Strategy):
     `next` (C or D) for the seats whose team chose, and the review plays that move in place
     of the strategy, once. Unset, the fallback plays from the relationship's record, exactly
     as it would unwrapped (same history, same random stream), so bots read what people read.
+    A team may cut some levers only (`choose`): the move is then D when it cuts any, and
+    `cuts` says which, until the next review.
     """
 
     name = "external"
@@ -63,10 +72,19 @@ class External(Strategy):
         """Play `fallback` unless a move is set for the coming review."""
         self.fallback = fallback
         self.next: str | None = None
+        self.next_cuts: frozenset[str] | None = None
+        self.cuts: frozenset[str] | None = None
+        """The levers the move played at the latest review cut; None: all of a D, none of a C."""
+
+    def choose(self, cuts: frozenset[str]) -> None:
+        """Set the coming review's move lever by lever: D cutting `cuts`, C when empty."""
+        self.next, self.next_cuts = (D if cuts else C), frozenset(cuts)
 
     def play(self, own: History, opponent: History, rng: np.random.Generator) -> str:
         """The move set from outside (used once), else the fallback's."""
         move, self.next = self.next, None
+        cuts, self.next_cuts = self.next_cuts, None
+        self.cuts = cuts if move is not None else None
         return move if move is not None else self.fallback.play(own, opponent, rng)
 
 
@@ -92,6 +110,10 @@ class Relationship:
     wholesale_price: float
     supplier_action: str = C
     distributor_action: str = C
+    supplier_cuts: frozenset[str] | None = None
+    """The supplier's levers cut since the latest review when it chose lever by lever
+    (`External.choose`); None: its action cuts every lever (D) or none (C)."""
+    distributor_cuts: frozenset[str] | None = None
     supplier_moves: list[str] = field(default_factory=list)  # what the supplier did
     distributor_moves: list[str] = field(default_factory=list)
     seen_by_supplier: list[str] = field(default_factory=list)  # distributor's record, as read
@@ -146,6 +168,13 @@ class Relationship:
         """The contract's key (`Contract.key`: its id, or supplier-distributor)."""
         return self.spec.key
 
+    def lever_action(self, party: str, lever: str) -> str:
+        """C or D on one of `party`'s `LEVERS`: its action, unless it chose lever by lever."""
+        cuts = self.supplier_cuts if party == "supplier" else self.distributor_cuts
+        if cuts is None:
+            return self.supplier_action if party == "supplier" else self.distributor_action
+        return D if lever in cuts else C
+
     @property
     def mutual_cooperation(self) -> bool:
         """Whether the contract is active and both sides cooperate."""
@@ -159,6 +188,7 @@ class Relationship:
         self.seen_by_distributor.clear()
         self.supplier_trust = self.distributor_trust = self.spec.trust.initial
         self.supplier_action = self.distributor_action = C
+        self.supplier_cuts = self.distributor_cuts = None
         self.active = True
 
     def is_review(self, period: int) -> bool:
@@ -208,8 +238,11 @@ class Relationship:
             self.distributor_moves, self.seen_by_distributor,
             streams.generator(Purpose.STRATEGY, period, self.index, DISTRIBUTOR),
         )  # fmt: skip
+        self.supplier_cuts = _cuts_of(self.supplier_strategy)
+        self.distributor_cuts = _cuts_of(self.distributor_strategy)
         if self.deviation is not None and self.deviation[1] == period:
             setattr(self, f"{self.deviation[0]}_action", D)  # its strategy reads the D it played
+            setattr(self, f"{self.deviation[0]}_cuts", None)
         self.supplier_moves.append(self.supplier_action)
         self.distributor_moves.append(self.distributor_action)
         return penalties
@@ -304,3 +337,8 @@ class Relationship:
         self.renegotiations.append((period, self.wholesale_price, agreed))
         if agreed is not None:
             self.wholesale_price = agreed
+
+
+def _cuts_of(strategy: Strategy) -> frozenset[str] | None:
+    """The levers a lever-by-lever move cut (`External.choose`); None for any other move."""
+    return strategy.cuts if isinstance(strategy, External) else None
