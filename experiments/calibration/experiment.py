@@ -48,6 +48,7 @@ from linkages_sim.game.strategies import GenerousTitForTat
 from linkages_sim.market.kernels import codes
 from linkages_sim.market.model import MarketModel
 from linkages_sim.plots.common import save_figure, subplots
+from linkages_sim.stats import wilson_interval
 
 SEEDS = 10
 HORIZON = 13  # weeks after a complaint at which a complainant counts as kept
@@ -258,7 +259,9 @@ def table(results: dict, scenario: Scenario) -> str:
     n_shadow = shadow[f"{w_low}, invaded"]["n"]
 
     def wins(key: str) -> str:
-        return f"{shadow[key]['grim_wins']} of {shadow[key]['n']}"
+        k, n = shadow[key]["grim_wins"], shadow[key]["n"]
+        low, high = wilson_interval(k, n)
+        return f"{k} of {n} (Wilson 95% interval {100 * low:.0f}-{100 * high:.0f}%)"
     self_play = game["self_play_noise_0.05"]
     lin = results["linear_channel"]
     rows = [
@@ -447,11 +450,10 @@ def run_experiment(out: Path, customers=None, seeds=SEEDS, seed=42, workers=1,
                            customers=customers, workers=workers)  # fmt: skip
     scores = self_play_scores(200, self_play_seeds, 2026)
     at = scores[scores["noise"] == 0.05].set_index("strategy")
-    half = {s: float(2.0 * at.loc[s, "se"]) for s in ("wsls", "tft")}  # about 95%: 2 SE
-    self_play = {s: {"mean": float(at.loc[s, "score_per_turn"]),
-                     "low": float(at.loc[s, "score_per_turn"]) - half[s],
-                     "high": float(at.loc[s, "score_per_turn"]) + half[s],
-                     "n": self_play_seeds} for s in half}  # fmt: skip
+    # 95% Student-t intervals over the matches (`self_play_scores`)
+    self_play = {s: {"mean": float(at.loc[s, "score_per_turn"]), "low": float(at.loc[s, "low"]),
+                     "high": float(at.loc[s, "high"]), "n": self_play_seeds}
+                 for s in ("wsls", "tft")}  # fmt: skip
     model = MarketModel(base, seed=seed)
     model.step()
     rates = [s.recovery_rate for s in model.stores]

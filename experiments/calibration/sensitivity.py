@@ -108,7 +108,8 @@ def sweep(seeds: int, seed: int, workers: int) -> list[dict]:
 
 def sweep_table(rows: list[dict], seeds: int) -> str:
     lines = [f"| change from the default ({seeds} seeds) | win back vs keep | acquire vs keep | "
-             "marginal cost to keep | selling to lapsed | weekly retention | channel profit |",
+             "marginal cost to keep | selling to lapsed, per trip | weekly retention | "
+             "channel profit |",
              "|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
     for r in rows:
         name = r["change"] if r["change"].startswith("none") else f"`{r['change']}`"

@@ -110,4 +110,20 @@ def run_experiment(out: Path, customers=None, seeds=3, seed=42, workers=1) -> di
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=9)
     save_figure(fig, out / "price_war.png")
+    out_rows["separated_costs"] = separated_costs(r)
     return out_rows
+
+
+def separated_costs(r: dict) -> dict:
+    """The discount's three costs to the channel's profit, paired by seed (each its own layout):
+    the thinner margin (holding price against discounting with cooperating suppliers and no
+    brand penalty), the brand penalty at its default, and the suppliers' retaliation."""
+    profit = {name: kpi_values(results, "market", "market", "profit")
+              for name, results in r.items()}  # fmt: skip
+    hold, cut = profit["hold price, keep service (baseline)"], profit["discount, keep service"]
+    cooperate = profit["discount, keep service, suppliers cooperate"]
+    no_brand = profit["... and brand penalty 0"]
+    pairs = {"margin": (hold, no_brand), "brand_penalty": (no_brand, cooperate),
+             "retaliation": (cooperate, cut)}  # fmt: skip
+    return {name: spread([x - y for x, y in zip(a, b, strict=True)])
+            for name, (a, b) in pairs.items()}  # fmt: skip
