@@ -16,6 +16,12 @@ traceback. The HTTP endpoints (create a session, join) use the same models and e
 The channel game adds ``choose`` (keep or cut, for the sender's own seat) and ``seat`` (join
 a team) for participants, ``activity`` (classic or channel) and ``channel_settings`` for the
 facilitator; ``state`` carries an ``activity`` field ("classic" or "channel").
+
+``whatif`` (facilitator: ``{"type": "whatif", "contract": "acme-north"}``) asks for the market's
+payoff matrix of one contract of the session's scenario (`whatif.py`). The server answers that
+connection with ``{"type": "whatif", "status": "computing", "contract": ...}`` while it runs
+the market, then ``{"status": "ready", "contract": ..., "record": {...}}`` (or ``"failed"``
+with a ``message``); an unknown contract is an ``invalid`` error that lists the contracts.
 """
 
 from __future__ import annotations
@@ -229,6 +235,13 @@ class ChannelSettingsMessage(Message):
             raise ProtocolError("invalid", str(err), "channel_settings") from None
 
 
+class WhatIfRequest(Message):
+    """The facilitator asks for the market's payoff-matrix what-if of one contract."""
+
+    type: Literal["whatif"]
+    contract: Annotated[str, Field(min_length=1, max_length=100)]
+
+
 PARTICIPANT_MESSAGES: dict[str, type[Message]] = {
     "hello": Hello, "ping": Ping, "move": Move, "choose": Choose, "seat": TakeSeat,
 }  # fmt: skip
@@ -238,6 +251,7 @@ FACILITATOR_MESSAGES: dict[str, type[Message]] = {
     "settings": SettingsMessage,
     "activity": Activity,
     "channel_settings": ChannelSettingsMessage,
+    "whatif": WhatIfRequest,
     **{name: Control for name in ("open_round", "close_round", "pause", "resume", "reveal",
                                   "reset")},
 }  # fmt: skip

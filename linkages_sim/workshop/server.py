@@ -17,6 +17,11 @@ Routes:
   events; ``GET /api/sessions/CODE/export/NAME`` a download of `debrief.EXPORTS`;
 * ``/ws``: the websocket of `protocol.py`.
 
+The facilitator's what-if (`whatif.py`: the market's payoff matrix of one contract, for any
+horizon and SLA penalty) is computed once per (scenario, contract, size) in a worker thread,
+one at a time, and cached by the hub; the page gets the record once and recomputes the matrix
+itself as the sliders move.
+
 Persistence: every record a room logs goes through `store.EventStore` (a SQLite file, or memory)
 before the change is broadcast. A record that cannot be written undoes its change: the room is
 rebuilt from what was stored and the sender gets a ``not_saved`` error. Sessions named in
@@ -36,10 +41,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import hmac
 import json
 import logging
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,6 +84,7 @@ from linkages_sim.workshop.protocol import (
     ProtocolError,
     SettingsMessage,
     TakeSeat,
+    WhatIfRequest,
     decode,
     error_record,
     parse,
@@ -87,6 +95,7 @@ from linkages_sim.workshop.reveal import DEFAULT_REPLAYS, room_reveal
 from linkages_sim.workshop.room import Participant, Phase, Room
 from linkages_sim.workshop.store import EventStore, StoreError, restore
 from linkages_sim.workshop.views import facilitator_view, participant_view
+from linkages_sim.workshop.whatif import WhatIfCache, WhatIfSize, compute_whatif
 
 log = logging.getLogger("linkages_sim.workshop")
 
@@ -134,6 +143,8 @@ class ServerConfig:
     """Codes of stored sessions to bring back at start (created under this token)."""
     scenario: Scenario | None = None
     """The market the channel game plays (None: the built-in default)."""
+    whatif_size: WhatIfSize = field(default_factory=WhatIfSize)
+    """How big the facilitator's what-if runs are (5,000 customers, 5 replications, 52 weeks)."""
 
 
 class TokenBucket:
@@ -236,6 +247,14 @@ class Hub:
         self.tasks: set[asyncio.Task] = set()
         self.http_buckets: dict[str, TokenBucket] = {}
         self.store = config.store if config.store is not None else EventStore(None)
+        self.whatifs = WhatIfCache()
+        self.whatif_waiting: dict[tuple, set[Connection]] = {}
+        """What-ifs being computed, and the pages waiting for each."""
+        self.whatif_turn: asyncio.Lock | None = None
+        """One what-if computes at a time (created on the loop, at the first request)."""
+        self.stopping = threading.Event()
+        """Set at shutdown: a what-if being computed stops after its current run."""
+        self._default_scenario: Scenario | None = None
         for code in config.resume:
             self.resume_room(code)
 
@@ -469,6 +488,9 @@ class Hub:
         if isinstance(message, Control):
             await self.control(room, message.type)
             return
+        if isinstance(message, WhatIfRequest):
+            await self.whatif(conn, room, message.contract)
+            return
         with self.saving(room):
             if isinstance(message, Move):
                 assert conn.participant is not None
@@ -551,6 +573,80 @@ class Hub:
         self.arm(room)
         self.broadcast(room)
 
+    # -- the facilitator's what-if -----------------------------------------------------------
+
+    def whatif_scenario(self, room: Room) -> Scenario:
+        """The market the session's channel game plays (the built-in default when none is set)."""
+        if room.channel is not None:
+            return room.channel.scenario
+        if room.scenario is not None:
+            return room.scenario
+        if self._default_scenario is None:
+            from linkages_sim.config.loading import load_scenario
+
+            self._default_scenario = load_scenario("default")
+        return self._default_scenario
+
+    async def whatif(self, conn: Connection, room: Room, contract: str) -> None:
+        """Send the page the what-if record of ``contract``; compute it first if need be.
+
+        A cached record goes back at once. Otherwise the page is told it is computing, and
+        the record follows when the worker thread is done (to every page that asked for it).
+        """
+        scenario = self.whatif_scenario(room)
+        keys = [c.key for c in scenario.contracts]
+        if contract not in keys:
+            shown = contract if len(contract) <= 64 else contract[:64] + "..."
+            raise ProtocolError("invalid", f"unknown contract '{shown}'; the contracts are: "
+                                + ", ".join(keys), "whatif")  # fmt: skip
+        size = self.config.whatif_size
+        digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+        key = (digest, contract, size.customers, size.replications, size.weeks, scenario.seed)
+        record = self.whatifs.get(key)
+        if record is not None:
+            await conn.send({"type": "whatif", "status": "ready", "contract": contract,
+                             "record": record})  # fmt: skip
+            return
+        await conn.send({
+            "type": "whatif", "status": "computing", "contract": contract,
+            "customers": size.customers, "replications": size.replications,
+            "weeks": size.weeks, "seed": scenario.seed,
+        })  # fmt: skip
+        waiting = self.whatif_waiting.get(key)
+        if waiting is not None:
+            waiting.add(conn)
+            return
+        self.whatif_waiting[key] = {conn}
+        self.spawn(self._whatif(key, scenario, contract, size))
+
+    async def _whatif(
+        self, key: tuple, scenario: Scenario, contract: str, size: WhatIfSize
+    ) -> None:
+        if self.whatif_turn is None:
+            self.whatif_turn = asyncio.Lock()
+
+        def stop_if_stopping(done: int, total: int) -> None:
+            if self.stopping.is_set():
+                raise RuntimeError("the server is stopping")
+
+        def work() -> dict:
+            return compute_whatif(scenario, contract, size, progress=stop_if_stopping).as_dict()
+
+        try:
+            async with self.whatif_turn:
+                record = await asyncio.to_thread(work)
+            self.whatifs.put(key, record)
+            reply = {"type": "whatif", "status": "ready", "contract": contract, "record": record}
+            log.info("what-if of %s computed in %.1f s", contract, record["seconds"])
+        except Exception as err:
+            log.exception("the what-if of %s failed", contract)
+            message = f"the payoff matrix could not be computed ({type(err).__name__})"
+            reply = {"type": "whatif", "status": "failed", "contract": contract, "message": message}
+        finally:
+            waiting = self.whatif_waiting.pop(key, set())
+        for conn in waiting:
+            await conn.send(reply)
+
     def start_reveal(self, room: Room) -> None:
         """Compute the reveal of a room that is revealing, in a worker thread."""
         self.spawn(self._reveal(room.code, room.reveal_entries(), room.match_index))
@@ -619,6 +715,7 @@ class Hub:
 
         Resumed sessions whose channel game had ended compute its counterfactuals again.
         """
+        self.stopping.clear()
         for room in self.rooms.values():
             if room.revealing:
                 self.start_reveal(room)
@@ -629,6 +726,7 @@ class Hub:
 
         A session resumed after a Ctrl+C thus gets exactly the time its round had left.
         """
+        self.stopping.set()
         for room in self.rooms.values():
             if room.phase == Phase.OPEN:
                 try:

@@ -11,7 +11,11 @@ clauses as measured, and the partner's clauses *as the review reads them* (with 
 noise), never the partner's KPIs or measurements. The facilitator sees every seat. Once the
 game is over, the facilitator also gets its debrief counterfactuals (`counterfactual.py`, when
 computed) and each phone its own seat's line of them: its firm's profit as played and under
-each alternative, nothing of the partner's.
+each alternative, nothing of the partner's. The projector's channel view also carries the
+scenario's contracts (for the what-if panel's choice; the what-if itself comes in its own
+record, `whatif.py`) and the store map: the map's size, each store's place and distributor,
+the segments' centres and, once a round has been played, each store's sales over the latest
+round (the market's store-level `retail_revenue` and `customers_active`, docs/metrics.md).
 """
 
 from __future__ import annotations
@@ -134,6 +138,64 @@ def _scenario_summary(game: ChannelGame) -> dict:
             "distributors": len(s.distributors)}  # fmt: skip
 
 
+def _contracts(game: ChannelGame) -> list[dict]:
+    """The scenario's contracts as the what-if panel offers them."""
+    s = game.scenario
+    suppliers = {x.id: x.label for x in s.suppliers}
+    distributors = {x.id: x.label for x in s.distributors}
+    return [{"key": c.key, "supplier": c.supplier, "distributor": c.distributor,
+             "supplier_name": suppliers[c.supplier],
+             "distributor_name": distributors[c.distributor],
+             "clauses": len(c.clauses), "review_every": c.review_every}
+            for c in s.contracts]  # fmt: skip
+
+
+def store_sales(game: ChannelGame) -> dict | None:
+    """Each store's sales over the latest round's periods, from the market's own metrics.
+
+    ``retail_revenue`` summed over the round's periods and its share of the market's
+    ``customer_spend`` over the same periods (the two agree: docs/metrics.md), and
+    ``customers_active`` in the round's last period. None before the first round.
+    """
+    model = game.model
+    if model is None or game.played == 0:
+        return None
+    start, end = game.periods[game.played - 1], game.periods[game.played]
+    revenue: dict[str, float] = {}
+    active: dict[str, float] = {}
+    spend = 0.0
+    for period, level, who, names, values in reversed(model.recorder.blocks):
+        if period < start:
+            break
+        if level == "store":
+            row = dict(zip(names, values, strict=True))
+            revenue[who] = revenue.get(who, 0.0) + float(row["retail_revenue"])
+            if period == end - 1:
+                active[who] = float(row["customers_active"])
+        elif level == "market":
+            spend += float(values[names.index("customer_spend")])
+    return {
+        "round": game.played, "periods": [start, end], "customer_spend": spend,
+        "stores": {who: {"retail_revenue": value, "share": value / spend if spend else None,
+                         "customers_active": active.get(who)}
+                   for who, value in revenue.items()},
+    }  # fmt: skip
+
+
+def market_map(game: ChannelGame) -> dict:
+    """The store map: the map's size, the stores by distributor, the segments' centres, sales."""
+    s = game.scenario
+    return {
+        "width_km": s.map.width_km, "height_km": s.map.height_km,
+        "distributors": [{"id": d.id, "name": d.label} for d in s.distributors],
+        "stores": [{"id": st.id, "distributor": st.distributor, "x": st.location.x,
+                    "y": st.location.y} for st in s.all_stores],
+        "centres": [{"segment": seg.id, "x": c.x, "y": c.y, "weight": c.weight,
+                     "spread_km": seg.spread_km} for seg in s.segments for c in seg.centres],
+        "sales": store_sales(game),
+    }  # fmt: skip
+
+
 def game_counterfactuals(room: Room, game: ChannelGame) -> dict | None:
     """The counterfactuals of ``game`` once it is over and they are computed, else None."""
     record = room.counterfactuals.get(game.index)
@@ -188,6 +250,7 @@ def channel_facilitator_view(room: Room, join_url: str, now: float | None = None
         "phase": str(room.phase), "settings": room.settings.as_dict(),
         "channel_settings": room.channel_settings.as_dict(), "rules": list(RULES),
         "scenario": _scenario_summary(game), "strategies": list(STRATEGIES),
+        "contracts": _contracts(game), "map": market_map(game),
         "round": _channel_round(room, game, now), "length": _channel_length(game),
         "participants": people, "seats": seats, "leaderboard": [], "cooperation": [],
         "pairs": [], "reveal": None, "revealing": False, "reveal_error": None,

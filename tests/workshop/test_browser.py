@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from linkages_sim.workshop.server import ServerConfig
+from linkages_sim.workshop.whatif import WhatIf, WhatIfSize
 from tests.workshop.support import LiveServer
 
 SHOTS = Path(__file__).parent / "screenshots"
@@ -185,7 +186,8 @@ def test_channel_game_in_the_browser(browser):
     """The facilitator switches to the channel game; a phone cuts corners; charts appear."""
     from playwright.sync_api import expect
 
-    with LiveServer(ServerConfig(rate_per_second=100, burst=100)) as server:
+    config = ServerConfig(rate_per_second=100, burst=100, whatif_size=WhatIfSize(500, 2, 8))
+    with LiveServer(config) as server:
         room = server.hub.create_room(seed=4)
         code = room.code
         errors: list[str] = []
@@ -212,6 +214,10 @@ def test_channel_game_in_the_browser(browser):
         phone.wait_for_selector("#channel-history tr:has-text('cut')")
         assert phone.locator("#observed tr").count() == 3
         fac.wait_for_selector("#chart-profit circle")
+        expect(fac.locator("#store-map circle.store")).to_have_count(8)
+        expect(fac.locator("#store-map text.store-label").first).to_contain_text("%")
+        expect(fac.locator("#map-legend")).to_contain_text("round 1, weeks 1–4")
+        expect(fac.locator("#map-key")).to_contain_text("North Retail")
         assert fac.locator("#seats").inner_text().count("X") == 1
         assert CY in fac.locator("#seats").inner_text()  # shown as text, not markup
         shot(fac, "channel-facilitator")
@@ -226,4 +232,64 @@ def test_channel_game_in_the_browser(browser):
         expect(phone.locator("#counterfactual")).to_contain_text("tit-for-tat")
         shot(fac, "channel-debrief-facilitator")
         shot(phone, "channel-debrief-phone")
+        assert not errors, errors
+
+
+WORDS = {"prisoners_dilemma": "prisoner's dilemma", "harmony": "harmony",
+         "deadlock": "deadlock", "stag_hunt": "stag hunt", "chicken": "chicken",
+         "other": "no standard class"}  # fmt: skip
+
+
+def test_the_whatif_panel_shows_the_dilemma_and_a_penalty_dissolving_it(browser):
+    """The what-if: computed once by the server, recomputed by the page as the sliders move.
+
+    Every class the page shows is checked against `whatif.WhatIf` on the same record: the
+    page's JavaScript and the Python agree.
+    """
+    from playwright.sync_api import expect
+
+    config = ServerConfig(rate_per_second=100, burst=100, whatif_size=WhatIfSize(5_000, 4, 16))
+    with LiveServer(config) as server:
+        code = server.hub.create_room(seed=4).code
+        errors: list[str] = []
+        fac = browser.new_page(viewport={"width": 1400, "height": 1000})
+        fac.on("pageerror", lambda e: errors.append(str(e)))
+        fac.goto(f"{server.url}/facilitator?token={server.token}#{code}")
+        expect(fac.locator("#join-code")).to_have_text(code)
+        fac.select_option("#set-activity", "channel")
+        expect(fac.locator("#wi-status")).to_contain_text("Computing the payoff matrix of acme")
+        expect(fac.locator("#wi-class-supplier")).to_be_visible(timeout=60_000)
+        record = server.hub.whatifs.records()[0]
+        whatif = WhatIf.from_dict(record)
+
+        def shows(horizon: int, penalty: float) -> None:
+            classes = whatif.classes(horizon, penalty)
+            for party in ("supplier", "distributor"):
+                expect(fac.locator(f"#wi-class-{party}")).to_have_text(WORDS[classes[party]])
+
+        assert whatif.classes(13, 0.0)["game"] == "prisoners_dilemma"  # as test_whatif asserts
+        expect(fac.locator("#wi-horizon-out")).to_have_text("13 weeks")
+        shows(13, 0.0)
+        expect(fac.locator("#wi-matrix td.trap")).to_have_attribute("data-profile", "DD")
+        expect(fac.locator("#wi-matrix td.better")).to_have_attribute("data-profile", "CC")
+        shot(fac, "whatif-facilitator-dilemma")
+        fac.fill("#wi-penalty", "20000")  # the slider moves: the page recomputes, no request
+        expect(fac.locator("#wi-penalty-out")).to_have_text("20,000")
+        shows(13, 20_000.0)
+        expect(fac.locator("#wi-class-supplier")).to_have_text("harmony")
+        expect(fac.locator("#wi-matrix td.equilibrium")).to_have_attribute("data-profile", "CC")
+        limits = whatif.threshold(13)
+        jump = -(-max(limits.values()) // 100) * 100  # the threshold, up to the slider's step
+        fac.click("#wi-to-threshold")
+        expect(fac.locator("#wi-penalty")).to_have_value(str(int(jump)))
+        shows(13, jump)
+        expect(fac.locator("#wi-threshold-supplier")).to_contain_text(
+            f"above a penalty of {int(-(-limits['supplier'] // 1)):,}")
+        fac.fill("#wi-horizon", "4")
+        expect(fac.locator("#wi-horizon-out")).to_have_text("4 weeks")
+        shows(4, jump)
+        fac.fill("#wi-horizon", "13")
+        shows(13, jump)
+        shot(fac, "whatif-facilitator")
+        assert len(server.hub.whatifs.records()) == 1  # computed once: the sliders never asked
         assert not errors, errors

@@ -222,3 +222,33 @@ def test_review_periods_follow_the_fastest_cadence(scenario):
         game.submit(2, 2, "D")
     game.close()
     assert game.by_key["acme-central:supplier"].actions == ["C", None]
+
+
+def test_the_projector_gets_the_store_map_and_each_stores_sales_of_the_latest_round(scenario):
+    room = Room("MAPS", seed=6, scenario=scenario)
+    room.set_activity("channel")
+    room.update_channel_settings(ChannelSettings(rounds=2, customers=CUSTOMERS))
+    lobby = facilitator_view(room, "u")["map"]
+    assert (lobby["width_km"], lobby["height_km"]) == (20.0, 20.0) and lobby["sales"] is None
+    first = lobby["stores"][0]
+    assert (first["id"], first["distributor"], first["x"], first["y"]) == ("n1", "north", 4.0, 16.0)
+    assert len(lobby["stores"]) == 8 and {s["segment"] for s in lobby["centres"]} == {
+        "families", "urban", "value"}  # fmt: skip
+    assert lobby["distributors"][0]["name"] == "North Retail"
+    for _ in (1, 2):
+        room.open_round()
+        room.close_round()
+    sales = facilitator_view(room, "u")["map"]["sales"]
+    assert sales["round"] == 2 and sales["periods"] == [4, 8]
+    ts = room.channel.timeseries()
+    weeks = ts[ts["period"].between(4, 7)]
+    stores = weeks[(weeks["level"] == "store") & (weeks["metric"] == "retail_revenue")]
+    by_store = stores.groupby("id")["value"].sum()
+    spend = weeks.loc[weeks["metric"] == "customer_spend", "value"].sum()
+    assert sales["customer_spend"] == pytest.approx(spend)
+    for store, row in sales["stores"].items():
+        assert row["retail_revenue"] == pytest.approx(by_store[store])
+        assert row["share"] == pytest.approx(by_store[store] / spend)
+    assert sum(r["share"] for r in sales["stores"].values()) == pytest.approx(1.0)
+    last = ts[(ts["period"] == 7) & (ts["level"] == "store") & (ts["metric"] == "customers_active")]
+    assert sales["stores"]["c1"]["customers_active"] == last.set_index("id")["value"]["c1"]

@@ -3,7 +3,10 @@
    address bar, so the projected URL never shows it. Every action goes over the websocket;
    the page redraws from the state the server sends back. History: the page can show the
    session as it was after any saved event (the server replays its log), while the live
-   state keeps arriving underneath; downloads go through fetch, with the token in a header. */
+   state keeps arriving underneath; downloads go through fetch, with the token in a header.
+   The what-if panel asks the server once per contract for the market's runs (a "whatif"
+   message; the answer comes on the websocket when computed) and recomputes the payoff matrix
+   here (whatif.js) at every move of its sliders: nothing goes back to the server. */
 "use strict";
 
 (() => {
@@ -22,6 +25,8 @@
   let live = null;
   let replay = null;  // {upto, total, event, state} while stepping through the history
   let code = location.hash.slice(1).toUpperCase() || null;
+  // the what-if: records by contract, the contracts asked for, the one shown
+  const whatif = {records: {}, asked: new Set(), status: {}, selected: null, shown: null};
 
   async function request(path, options) {
     const response = await fetch(path, {
@@ -71,6 +76,11 @@
     if (channel) channel.stop();
     live = null;
     replay = null;
+    whatif.records = {};  // another session may play another market
+    whatif.asked.clear();
+    whatif.status = {};
+    whatif.selected = null;
+    whatif.shown = null;
     channel = new Channel(
       () => ({type: "hello", role: "facilitator", token, code}),
       onMessage,
@@ -82,7 +92,11 @@
   }
 
   function onMessage(data) {
-    if (data.type === "state") {
+    if (data.type === "welcome") {
+      whatif.asked.clear();  // a new connection: ask again for what has not arrived
+    } else if (data.type === "whatif") {
+      onWhatIf(data);
+    } else if (data.type === "state") {
       live = data;
       if (replay) renderHistory();
       else {
@@ -133,7 +147,9 @@
       if (s.phase === "lobby") $("round-line").textContent = `${s.participants.length} joined; ` +
         `scenario ${s.scenario.name}: ${s.scenario.contracts} contracts, ${s.seats.length} seats (bots take the empty ones)`;
       renderChannelSettings(s);
+      renderWhatIfChoice(s);
       renderSeats(s);
+      renderMap(s);
       renderChannelCharts(s);
       renderCounterfactuals(s);
       renderHistory();
@@ -247,6 +263,186 @@
     lineChart("chart-brand", "Brand equity / satisfaction", s.seats,
       (k) => k.brand_equity !== null ? k.brand_equity : k.satisfaction, (v) => fmt(v, 2));
     lineChart("chart-trust", "Trust in the partner", s.seats, (k) => k.trust, (v) => fmt(v, 2));
+  }
+
+  // -- the store map -------------------------------------------------------------------
+  const MAP_COLOURS = ["#1d4ed8", "#b91c1c", "#15803d", "#a16207", "#7c3aed", "#0e7490",
+    "#be185d", "#334155"];
+
+  function renderMap(s) {
+    const m = s.map;
+    if (!m) return;
+    const W = 440, pad = 18;
+    const scale = (W - 2 * pad) / Math.max(m.width_km, m.height_km);
+    const H = Math.round(2 * pad + m.height_km * scale);
+    const X = (km) => pad + km * scale, Y = (km) => H - pad - km * scale;  // north up
+    const chart = $("store-map");
+    chart.setAttribute("viewBox", `0 0 ${W} ${H}`);
+    const colour = Object.fromEntries(m.distributors.map((d, i) => [d.id, MAP_COLOURS[i % MAP_COLOURS.length]]));
+    const names = Object.fromEntries(m.distributors.map((d) => [d.id, d.name]));
+    const sales = m.sales;
+    const parts = [svg("rect", {x: pad, y: pad, width: m.width_km * scale, height: m.height_km * scale,
+      fill: "#f9fafb", stroke: "#9ca3af"})];
+    for (const c of m.centres) {
+      parts.push(svg("circle", {cx: X(c.x), cy: Y(c.y), r: c.spread_km * scale, fill: "none",
+        stroke: "#9ca3af", "stroke-dasharray": "4 4"}, svg("title", {}, `segment ${c.segment}: homes around (${c.x}, ${c.y}) km, spread ${c.spread_km} km`)));
+      parts.push(svg("path", {d: `M${X(c.x) - 5},${Y(c.y)} h10 M${X(c.x)},${Y(c.y) - 5} v10`, stroke: "#6b7280", "stroke-width": 2}));
+      parts.push(svg("text", {x: X(c.x) + 7, y: Y(c.y) + 14, class: "centre"}, c.segment));
+    }
+    const km = 5;  // a scale bar
+    parts.push(svg("path", {d: `M${X(0.5)},${H - 6} h${km * scale}`, stroke: "#111827", "stroke-width": 3}));
+    parts.push(svg("text", {x: X(0.5) + km * scale + 4, y: H - 2}, `${km} km`));
+    for (const st of m.stores) {
+      const own = sales && sales.stores[st.id];
+      const share = own ? own.share : null;
+      const r = share === null || share === undefined ? 8 : 5 + 40 * Math.sqrt(Math.max(0, share));
+      const detail = own ? `: over weeks ${sales.periods[0] + 1}–${sales.periods[1]}, retail revenue ` +
+        `${amount(own.retail_revenue)}, ${percent(share)} of customers' spending, ` +
+        `${amount(own.customers_active)} active customers at the end` : "";
+      parts.push(svg("circle", {cx: X(st.x), cy: Y(st.y), r, fill: colour[st.distributor] || "#334155",
+        "fill-opacity": 0.8, stroke: "#fff", "stroke-width": 2, class: "store", "data-store": st.id},
+        svg("title", {}, `${st.id} (${names[st.distributor] || st.distributor})${detail}`)));
+      parts.push(svg("text", {x: X(st.x) + r + 3, y: Y(st.y) + 4, class: "store-label"},
+        share === null || share === undefined ? st.id : `${st.id} ${percent(share)}`));
+    }
+    replace(chart, parts);
+    replace($("map-key"), m.distributors.map((d, i) => el("li", {},
+      el("span", {class: "swatch", "data-i": String(i)}), d.name)));
+    for (const sw of $("map-key").querySelectorAll(".swatch")) sw.style.background = MAP_COLOURS[Number(sw.dataset.i) % MAP_COLOURS.length];
+    $("map-legend").textContent = `${m.width_km} × ${m.height_km} km, north up. Each store in its distributor's colour; ` +
+      "crosses and dashed circles: the customer segments' centres and the spread of their homes. " +
+      (sales ? `Marker area and label: the store's share of customers' spending over the latest round ` +
+        `(round ${sales.round}, weeks ${sales.periods[0] + 1}–${sales.periods[1]}; the market's retail_revenue ` +
+        "of the store over customer_spend); hover a store for its revenue and active customers."
+        : "Once a round has been played, each store's share of customers' spending sizes its marker.");
+  }
+
+  // -- the what-if: the market's payoff matrix for a contract, recomputed here ---------------
+  const WI = LWWhatIf;
+
+  function renderWhatIfChoice(s) {
+    const select = $("wi-contract");
+    const keys = (s.contracts || []).map((c) => c.key);
+    if ([...select.options].map((o) => o.value).join("|") !== keys.join("|")) {
+      replace(select, s.contracts.map((c) => el("option", {value: c.key},
+        `${c.key} (${c.supplier_name} – ${c.distributor_name})`)));
+    }
+    if (!whatif.selected || !keys.includes(whatif.selected)) whatif.selected = keys[0] || null;
+    if (!select.matches(":focus") && whatif.selected) select.value = whatif.selected;
+    askWhatIf();
+    drawWhatIf();
+  }
+
+  function askWhatIf() {
+    const key = whatif.selected;
+    if (!key || whatif.records[key] || whatif.asked.has(key) || !channel) return;
+    if (channel.send({type: "whatif", contract: key})) whatif.asked.add(key);
+  }
+
+  function onWhatIf(data) {
+    if (data.status === "ready") {
+      whatif.records[data.contract] = data.record;
+      delete whatif.status[data.contract];
+    } else {
+      whatif.status[data.contract] = data;
+      if (data.status === "failed") whatif.asked.delete(data.contract);
+    }
+    if (data.contract === whatif.selected) drawWhatIf();
+  }
+
+  const money = (x) => Number(x).toLocaleString("en", {maximumFractionDigits: 0});
+
+  function drawWhatIf() {
+    const key = whatif.selected;
+    const record = key ? whatif.records[key] : null;
+    const status = key ? whatif.status[key] : null;
+    const horizon = $("wi-horizon"), penalty = $("wi-penalty");
+    $("wi-body").hidden = !record;
+    for (const id of ["wi-horizon", "wi-penalty", "wi-to-threshold", "wi-no-penalty"]) $(id).disabled = !record;
+    if (!record) {
+      $("wi-summary").textContent = "";
+      $("wi-legend").textContent = "";
+      $("wi-status").textContent = !key ? "" : status && status.status === "failed" ? status.message :
+        `Computing the payoff matrix of ${key}: the market plays each of the four profiles ` +
+        (status ? `${status.replications} times for ${status.weeks} weeks (${money(status.customers)} simulated customers, seed ${status.seed})` : "several times") +
+        "… a few seconds; the room can carry on.";
+      return;
+    }
+    if (whatif.shown !== key) {  // a record newly shown: its sliders' ranges
+      horizon.max = String(record.weeks);
+      penalty.max = String(record.max_penalty);
+      if (whatif.shown === null) horizon.value = String(record.default_horizon);
+      whatif.shown = key;
+    }
+    const H = Math.min(Math.max(1, Number(horizon.value)), record.weeks);
+    const x = record.clauses ? Number(penalty.value) : 0;
+    penalty.disabled = !record.clauses;
+    $("wi-horizon-out").textContent = `${H} week${H === 1 ? "" : "s"}`;
+    $("wi-penalty-out").textContent = record.clauses ? money(x) : "no clauses";
+    const m = WI.matrix(record, H, x);
+    const limits = WI.threshold(record, H);
+    const both = Object.values(limits);
+    const top = both.includes(null) ? null : Math.max(...both);
+    const step = Number(penalty.step) || 1;
+    const jump = top === null ? null : Math.ceil((top + 1e-9) / step) * step;
+    $("wi-to-threshold").disabled = !record.clauses || jump === null || jump > record.max_penalty;
+    $("wi-to-threshold").dataset.penalty = jump === null ? "" : String(jump);
+    const sName = record.supplier_name, dName = record.distributor_name;
+    $("wi-summary").textContent = `${record.contract} · ${H} weeks · penalty ${money(x)}`;
+    $("wi-status").textContent = `${sName} (supplier) and ${dName} (distributor) each keep or cut all ` +
+      `their clauses for the whole horizon; everything else as in the scenario. ${record.replications} ` +
+      `replications of ${money(record.customers)} simulated customers (seed ${record.seed}), computed once ` +
+      `in ${fmt(record.seconds, 1)} s; the sliders recompute the matrix in this page.`;
+
+    const cell = (profile) => {
+      const pay = m.profiles[profile], best = m.best[profile];
+      const eq = m.equilibria.includes(profile);
+      const trap = eq && m.better[profile].length > 0;
+      const better = m.equilibria.some((e) => m.better[e].includes(profile));
+      const notes = [];
+      if (trap) notes.push("equilibrium: where self-interest leads");
+      else if (eq) notes.push("equilibrium");
+      if (better) notes.push("better for both");
+      return el("td", {class: [eq ? "equilibrium" : "", trap ? "trap" : "", better ? "better" : ""].join(" ").trim(),
+        "data-profile": profile},
+        el("span", {class: "pay" + (best.supplier ? " best" : "")}, money(pay.supplier)), el("span", {class: "who"}, record.supplier),
+        el("span", {class: "pay" + (best.distributor ? " best" : "")}, money(pay.distributor)), el("span", {class: "who"}, record.distributor),
+        notes.map((n) => el("span", {class: "note"}, n)));
+    };
+    replace($("wi-matrix"),
+      el("thead", {}, el("tr", {}, el("th", {}, ""), el("th", {}, `${dName} keeps`), el("th", {}, `${dName} cuts`))),
+      el("tbody", {},
+        el("tr", {}, el("th", {}, `${sName} keeps`), cell("CC"), cell("CD")),
+        el("tr", {}, el("th", {}, `${sName} cuts`), cell("DC"), cell("DD"))));
+
+    replace($("wi-sides"), WI.PARTIES.map((party) => {
+      const side = m.sides[party];
+      const name = party === "supplier" ? sName : dName;
+      const order = ["T", "R", "P", "S"].sort((a, b) => side[b] - side[a]);
+      const limit = limits[party];
+      const cutting = party === "supplier" ? "DC" : "CD";
+      const read = WI.breaches(record, cutting, party, H);
+      let line;
+      if (!record.clauses) line = "The contract has no clauses: a penalty has nothing to apply to.";
+      else if (limit === null) line = `No penalty makes keeping its best reply over ${H} weeks (cutting is not read as a breach more often than keeping).`;
+      else if (limit === 0) line = `Keeping is already its best reply over ${H} weeks, at any penalty.`;
+      else line = `Keeping becomes its best reply whatever the other does above a penalty of ${money(Math.ceil(limit))} per breached clause (over ${H} weeks).`;
+      return el("div", {class: "wi-side", id: `wi-side-${party}`},
+        el("h3", {}, `${name} (${party})`),
+        el("p", {class: `wi-class ${side.class}`, id: `wi-class-${party}`}, WI.CLASS_WORDS[side.class]),
+        el("p", {class: "small muted"}, WI.CLASS_MEANING[side.class]),
+        el("p", {class: "small mono"}, order.map((k) => `${k} ${money(side[k])}`).join(" > ")),
+        el("p", {class: "small", id: `wi-threshold-${party}`}, line,
+          side.dominant ? el("strong", {}, " Now: keeping is its best reply.") : el("strong", {}, " Now: it is not.")),
+        el("p", {class: "small muted"}, `Cutting while the other keeps, it is read to breach ` +
+          `${Number.isInteger(read) ? read : fmt(read, 1)} clause${read === 1 ? "" : "s"} in ${H} weeks ` +
+          `(reviews every ${record.review_every} weeks).`));
+    }));
+    $("wi-legend").textContent = "Each firm's profit per week over the horizon (the market's first weeks), mean of the replications " +
+      "(common random numbers: the same draws in the four cells). The penalty is paid to the other side for each clause " +
+      "read as breached at a review. Underlined: that firm's best reply to the other's move; outlined: an equilibrium " +
+      "(both best replies); red: an equilibrium both would leave together; green: the cell better for both. " +
+      "T temptation (cut while the other keeps), R reward (both keep), P punishment (both cut), S sucker's payoff (keep while the other cuts).";
   }
 
   // -- the channel game's debrief: the same market replayed with other moves ---------------
@@ -622,6 +818,21 @@
   $("channel-form").addEventListener("submit", applyChannel);
   $("set-activity").addEventListener("change", (e) => send("activity", {activity: e.target.value}));
   $("set-length").addEventListener("change", syncLength);
+  $("wi-contract").addEventListener("change", (e) => {
+    whatif.selected = e.target.value;
+    askWhatIf();
+    drawWhatIf();
+  });
+  $("wi-horizon").addEventListener("input", drawWhatIf);
+  $("wi-penalty").addEventListener("input", drawWhatIf);
+  $("wi-to-threshold").addEventListener("click", (e) => {
+    if (e.target.dataset.penalty) $("wi-penalty").value = e.target.dataset.penalty;
+    drawWhatIf();
+  });
+  $("wi-no-penalty").addEventListener("click", () => {
+    $("wi-penalty").value = "0";
+    drawWhatIf();
+  });
   window.addEventListener("resize", () => {
     if (state && state.activity === "channel") renderChannelCharts(state);
     else if (state) renderChart(state);
