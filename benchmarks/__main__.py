@@ -1,4 +1,5 @@
-"""python -m benchmarks [--quick] [--only floor,choice,end_to_end,startup,sweep,workshop]
+"""python -m benchmarks [--quick]
+[--only floor,choice,end_to_end,startup,sweep,workshop,channel_round]
 [--no-write]
 
 Runs the benchmarks and prints each figure as it comes; a full run (no --quick, no --only)
@@ -9,11 +10,12 @@ from __future__ import annotations
 import argparse
 
 import numba
+import numpy as np
 
-from . import choice, end_to_end, floor, startup, sweep, traffic, workshop
+from . import channel_round, choice, end_to_end, floor, startup, sweep, traffic, workshop
 from .harness import Report, Row, measure, ns_per, results_path
 
-ALL = ("floor", "choice", "end_to_end", "startup", "sweep", "workshop")
+ALL = ("floor", "choice", "end_to_end", "startup", "sweep", "workshop", "channel_round")
 
 
 def thread_counts() -> list[int]:
@@ -213,6 +215,19 @@ def bench_workshop(report: Report, quick: bool) -> None:
                        f"{o.peak_rss / 2**20:.0f} MB; {load}"))  # fmt: skip
 
 
+def bench_channel_round(report: Report, quick: bool) -> None:
+    """The channel game's market between two reviews (`benchmarks/channel_round.py`)."""
+    customers = 10_000 if quick else 100_000
+    o = channel_round.run(customers, 13, 2 if quick else 4)
+    median = float(np.median(o.rounds_s))
+    met = "met" if median < channel_round.TARGET_S else "NOT met"
+    report.add(Row("workshop: channel game, a round's close (13 weeks)", f"N={customers:.0e}",
+                   "all", f"{median:.2f} s (min {o.rounds_s.min():.2f}, max "
+                   f"{o.rounds_s.max():.2f})", f"target < {channel_round.TARGET_S:.0f} s: {met}",
+                   command="python -m benchmarks.channel_round",
+                   note=f"building the market {o.build_s:.2f} s; {o.load}"))  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
@@ -245,6 +260,9 @@ def main() -> None:
     if "workshop" in only:
         print("workshop")
         bench_workshop(report, quick)
+    if "channel_round" in only:
+        print("channel round")
+        bench_channel_round(report, quick)
     if args.no_write or only != set(ALL) or quick:
         print("RESULTS.md not written (it records full runs of every benchmark)")
     else:
