@@ -2,17 +2,19 @@
 
 Every contract of the scenario has two *seats*, its supplier and its distributor, each taken by
 a *team* (one or more phones; none: a bot). A round is one review: each seat whose contract is
-reviewed then chooses to keep its clauses (C) or cut corners (D); the team's move is its
-captain's (the first member) or its members' majority, as the facilitator sets. The market
+reviewed then chooses, lever by lever, what to keep and what to cut (`LEVERS`: a supplier's
+quality, fill rate and new products; a distributor's price band, service and data sharing);
+keeping all is C, cutting all D. The team's choice is its captain's (the first member) or its
+members' majority lever by lever, as the facilitator sets (`team_cuts`). The market
 (`MarketModel`, the one authoritative copy) then plays the periods up to the next review with
 those moves in place of the parties' strategies: each party's strategy is wrapped in
-`market.relationships.External`, whose move the game sets for that one review. A seat without a
-move (no one there, no one in time, a tie without the captain) is played by the bot, a library
+`market.relationships.External`, whose move the game sets for that one review (`External.choose`
+for a choice of some levers; a whole keep or cut as the plain C or D, the same market bit for
+bit). A seat without a move (no one there, no one in time) is played by the bot, a library
 strategy the facilitator chooses ("contract": the party's own strategy in the scenario), which
-reads the same record, with the same monitoring noise, as people do.
-
-The market knows one action per party per review, so a seat keeps or cuts all its clauses at
-once; per-clause choices are not built (docs/workshop-browser.md).
+reads the same record, with the same monitoring noise, as people do, and plays whole moves.
+Whatever was cut, the partner's strategy reads the clauses, and a cut lever no clause measures
+goes unread (a contract without clauses reads the move itself: D when anything was cut).
 
 After each round every seat gets its own firm's KPIs over the round's periods (profit, market
 share, brand equity or its stores' customer satisfaction, SLA penalties) and its trust in the
@@ -40,7 +42,7 @@ from linkages_sim.config.schema import CLAUSE_METRICS, Clause, Scenario, Trust
 from linkages_sim.game.players import parse_player
 from linkages_sim.game.strategies import C, D, update_trust
 from linkages_sim.market.model import MarketModel
-from linkages_sim.market.relationships import External, Relationship, contract_strategy
+from linkages_sim.market.relationships import LEVERS, External, Relationship, contract_strategy
 from linkages_sim.workshop.classic import MOVES, GameRuleError
 
 SIDES = ("supplier", "distributor")
@@ -48,6 +50,39 @@ RULES = ("captain", "majority")
 CONTRACT_BOT = "contract"
 """The bot setting that leaves each party to its own strategy in the scenario."""
 ACTIONS = {"keep": C, "cut": D}
+ALL_LEVERS = tuple(lever for side in SIDES for lever in LEVERS[side])
+LEVER_NAMES = {
+    "quality": "Quality", "fill_rate": "Fill rate", "new_products": "New products",
+    "price": "Price band", "service": "Service standard", "data": "Data sharing",
+}  # fmt: skip
+"""What the pages call each lever (`market.relationships.LEVERS`)."""
+LEVER_LETTERS = {"quality": "Q", "fill_rate": "F", "new_products": "N", "price": "P",
+                 "service": "S", "data": "D"}  # fmt: skip
+"""One letter per lever, for the projector's strips and the debrief (a side's letters differ)."""
+SERVICE_METRICS = ("service_level", "staff_training", "greeting_time_s", "standards_met")
+Cuts = frozenset[str]
+"""A move lever by lever: the levers cut (of the seat's side's `LEVERS`); empty keeps all."""
+
+
+def lever_of(metric: str) -> str:
+    """The lever a clause's metric answers to: what a party cuts to move it (docs/model.md §3.2).
+
+    Quality, fill rate and the weeks since the last new product follow the supplier's levers of
+    the same name; the price deviation the distributor's discount; service, training, greeting
+    time, the standards met and the six service dimensions its service and training spend;
+    data sharing its data.
+    """
+    if metric in ("quality", "fill_rate"):
+        return metric
+    if metric == "new_product_within":
+        return "new_products"
+    if metric == "price_deviation":
+        return "price"
+    if metric == "data_shared":
+        return "data"
+    if metric in SERVICE_METRICS or metric.startswith("service_"):
+        return "service"
+    raise ValueError(f"no lever moves the clause metric '{metric}'")
 DEFAULT_CUSTOMERS = 20_000
 """Simulated customers: a round of four weekly periods takes about 0.03 s at this size."""
 MAX_CHANNEL_ROUNDS = 52
@@ -136,13 +171,18 @@ class ChannelSeat:
     members: list[int] = field(default_factory=list)
     """Participant ids in the order they took the seat; the first is the captain."""
     actions: list[str | None] = field(default_factory=list)
-    """Per round, the move played at the round's review (None: the contract was not reviewed)."""
+    """Per round, the move played at the round's review (None: the contract was not reviewed);
+    D when any lever was cut."""
+    cuts: list[Cuts | None] = field(default_factory=list)
+    """Per round, the levers the move played cut (a bot's D cuts all, its C none; None: not
+    reviewed), as the market applied them."""
     by_bot: list[bool] = field(default_factory=list)
-    chosen: list[str | None] = field(default_factory=list)
-    """Per round, the team's own move (None: none, or the contract was not reviewed), even
-    when the contract broke at that review and never used it: what a replay holds fixed."""
-    votes: list[dict[int, str]] = field(default_factory=list)
-    """Per round, the members' own moves."""
+    chosen: list[Cuts | None] = field(default_factory=list)
+    """Per round, the team's own choice of levers to cut (None: none, or the contract was not
+    reviewed), even when the contract broke at that review and never used it: what a replay
+    holds fixed."""
+    votes: list[dict[int, Cuts]] = field(default_factory=list)
+    """Per round, the members' own choices (levers to cut)."""
     results: list[dict] = field(default_factory=list)
     """Per round, what the seat learns after it: own KPIs and the partner as observed."""
 
@@ -171,18 +211,51 @@ def review_periods(scenario: Scenario, rounds: int) -> list[int]:
     return periods
 
 
-def team_move(seat: ChannelSeat, votes: dict[int, str], rule: str) -> str | None:
-    """The team's move from its members' votes, or None for the bot.
+def whole_cuts(move: str, side: str) -> Cuts:
+    """A whole move as levers: keeping (C) cuts none, cutting (D) all of the side's levers."""
+    return frozenset(LEVERS[side]) if move == D else frozenset()
 
-    Captain: the captain's move. Majority: the more frequent move; a tie goes to the
-    captain's move, and to the bot when the captain did not move.
+
+def move_of(cuts: Cuts) -> str:
+    """The move the market records for a choice of levers: D when anything is cut, else C."""
+    return D if cuts else C
+
+
+def ordered(cuts: Cuts | None, side: str) -> list[str] | None:
+    """The levers cut in the side's `LEVERS` order (for JSON, logs and tables); None stays None."""
+    return None if cuts is None else [lever for lever in LEVERS[side] if lever in cuts]
+
+
+def team_cuts(seat: ChannelSeat, votes: dict[int, Cuts], rule: str) -> Cuts | None:
+    """The team's levers to cut from its members' votes, or None for the bot.
+
+    Captain: the captain's choice (the bot when the captain did not move). Majority, lever by
+    lever among the members who moved: a lever is cut when more of them cut it than keep it; a
+    tie goes to the captain's choice on that lever, and when the captain did not move the lever
+    is kept: a clause stands unless a majority cuts it. The bot plays only a team in which no
+    one moved (its moves are whole, so it cannot fill in one lever).
     """
     if rule == "captain":
         return votes.get(seat.captain) if seat.captain is not None else None
-    keep, cut = sum(v == C for v in votes.values()), sum(v == D for v in votes.values())
-    if keep != cut:
-        return C if keep > cut else D
-    return votes.get(seat.captain) if seat.captain is not None else None
+    if not votes:
+        return None
+    captain = votes.get(seat.captain) if seat.captain is not None else None
+    cut = set()
+    for lever in LEVERS[seat.side]:
+        cutting = sum(lever in v for v in votes.values())
+        keeping = len(votes) - cutting
+        if cutting > keeping or (cutting == keeping and captain is not None and lever in captain):
+            cut.add(lever)
+    return frozenset(cut)
+
+
+def team_move(seat: ChannelSeat, votes: dict[int, str], rule: str) -> str | None:
+    """The team's whole move (C or D) from whole-move votes, or None for the bot: `team_cuts`.
+
+    With whole votes every lever is counted alike, so the team keeps or cuts all.
+    """
+    cuts = team_cuts(seat, {p: whole_cuts(v, seat.side) for p, v in votes.items()}, rule)
+    return None if cuts is None else move_of(cuts)
 
 
 class ChannelGame:
@@ -214,7 +287,8 @@ class ChannelGame:
         self.periods: list[int] = []
         self.played = 0
         self.current: int | None = None
-        self.pending: dict[int, str] = {}
+        self.pending: dict[int, Cuts] = {}
+        """The open round's choices so far, by participant: the levers each would cut."""
         self.ended_early = False
 
     # -- settings and seating ----------------------------------------------------------------
@@ -320,13 +394,25 @@ class ChannelGame:
         self.pending = {}
         return self.current
 
-    def submit(self, participant: int, number: int, move: str, seat: str | None = None) -> None:
-        """A person's move for their team in round ``number``; errors say what was wrong.
+    def submit(
+        self, participant: int, number: int, move: str | None = None, seat: str | None = None,
+        cuts: Sequence[str] | None = None,
+    ) -> None:  # fmt: skip
+        """A person's choice for their team in round ``number``; errors say what was wrong.
 
-        ``seat``, when given, is the seat the page acts for: it must be the person's own.
+        Either a whole ``move`` (C keeps every lever, D cuts them all) or ``cuts``, the levers
+        of the seat's side to cut (empty: keep all). ``seat``, when given, is the seat the page
+        acts for: it must be the person's own.
         """
-        if move not in MOVES:
-            raise GameRuleError("invalid", f"'{move}' is not a move; send keep or cut")
+        if move is None and cuts is None:
+            raise GameRuleError("invalid", "send a whole move (keep or cut) or the levers to cut")
+        if move is not None and cuts is not None:
+            raise GameRuleError("invalid", "send a whole move (keep or cut) or the levers to "
+                                "cut, not both")  # fmt: skip
+        if move is not None and move not in MOVES:
+            raise GameRuleError("invalid", f"'{str(move)[:16]}' is not a move; send keep or cut")
+        if cuts is not None:
+            check_levers(cuts)
         own = self.seated.get(participant)
         if own is None:
             raise GameRuleError("not_seated", "you have no seat yet")
@@ -334,6 +420,9 @@ class ChannelGame:
             raise GameRuleError(
                 "not_your_seat", f"you sit in {own.key}, not in {seat[:64]}; you move for yours"
             )
+        if cuts is not None:
+            check_levers(cuts, own.side)
+        choice = whole_cuts(move, own.side) if move is not None else frozenset(cuts or ())
         if self.current is None:
             if number <= self.played:
                 raise GameRuleError(
@@ -354,7 +443,7 @@ class ChannelGame:
             raise GameRuleError(
                 "already_moved", f"you have already moved in round {number}; moves are final"
             )
-        self.pending[participant] = move
+        self.pending[participant] = choice
 
     def counted(self, seat: ChannelSeat) -> list[int]:
         """The members whose move counts this round: the captain, or everyone (majority)."""
@@ -385,20 +474,23 @@ class ChannelGame:
         votes = [{p: self.pending[p] for p in seat.members if p in self.pending}
                  for seat in self.seats]  # fmt: skip
         rule = self.settings.rule
-        moves = [team_move(s, v, rule) for s, v in zip(self.seats, votes, strict=True)]
-        self.play_round(moves, votes)
+        choices = [team_cuts(s, v, rule) for s, v in zip(self.seats, votes, strict=True)]
+        self.play_round(choices, votes)
         self.current = None
         self.pending = {}
         return number
 
     def play_round(
-        self, moves: Sequence[str | None], votes: Sequence[dict[int, str]] | None = None
+        self, moves: Sequence[Cuts | str | None], votes: Sequence[dict[int, Cuts]] | None = None
     ) -> int:
-        """Play the next round with one move per seat (None: the bot's), then the market.
+        """Play the next round with one choice per seat (None: the bot's), then the market.
 
-        `close` plays the teams' moves through it; `counterfactual` replays a game with other
-        moves through the very same code, so a replay of the moves played is the game itself.
-        A move for a seat whose contract is not reviewed at the round's start is not used.
+        A choice is the levers to cut (`Cuts`), or a whole move, C or D. `close` plays the
+        teams' choices through it; `counterfactual` replays a game with other moves through the
+        very same code, so a replay of the choices played is the game itself. A choice for a
+        seat whose contract is not reviewed at the round's start is not used. Keeping or
+        cutting every lever is set as the whole move (`External.next`), some levers through
+        `External.choose`: the market is the same either way, bit for bit.
         """
         model = self.model
         if model is None:
@@ -408,27 +500,40 @@ class ChannelGame:
         number = self.played + 1
         start, end = self.periods[number - 1], self.periods[number]
         assert model.steps == start, "the market is where the last round left it"
-        decided = []
+        decided: list[Cuts | None] = []
         for seat, wanted in zip(self.seats, moves, strict=True):
-            move = wanted if self.decides(seat, number) else None
-            getattr(self.relationship(seat), f"{seat.side}_strategy").next = move
-            decided.append(move)
+            choice = wanted if self.decides(seat, number) else None
+            if isinstance(choice, str):
+                choice = whole_cuts(choice, seat.side)
+            if choice is not None:
+                check_levers(choice, seat.side)
+            _set_move(getattr(self.relationship(seat), f"{seat.side}_strategy"), choice, seat.side)
+            decided.append(choice)
         before = [len(getattr(self.relationship(s), f"{s.side}_moves")) for s in self.seats]
         blocks = len(model.recorder.blocks)
         with MARKET_LOCK:
             model.step()  # the review, with the moves set
-        for seat in self.seats:  # a contract that broke at the review never used its move
-            getattr(self.relationship(seat), f"{seat.side}_strategy").next = None
+        applied: list[Cuts | None] = []
+        for seat, n in zip(self.seats, before, strict=True):
+            r = self.relationship(seat)
+            _set_move(getattr(r, f"{seat.side}_strategy"), None, seat.side)  # a contract that
+            moves_now = getattr(r, f"{seat.side}_moves")  # broke at the review never used it
+            if len(moves_now) > n:
+                cut = getattr(r, f"{seat.side}_cuts")
+                applied.append(whole_cuts(moves_now[-1], seat.side) if cut is None else cut)
+            else:
+                applied.append(None)
         while model.steps < end:
             with MARKET_LOCK:
                 model.step()
         kpis = _interval_kpis(model, blocks)
-        for k, (seat, move, n) in enumerate(zip(self.seats, decided, before, strict=True)):
+        for k, (seat, choice, n) in enumerate(zip(self.seats, decided, before, strict=True)):
             moves_now = getattr(self.relationship(seat), f"{seat.side}_moves")
             played = moves_now[-1] if len(moves_now) > n else None
             seat.actions.append(played)
-            seat.by_bot.append(played is not None and move is None)
-            seat.chosen.append(move)
+            seat.cuts.append(applied[k])
+            seat.by_bot.append(played is not None and choice is None)
+            seat.chosen.append(choice)
             seat.votes.append(dict(votes[k]) if votes is not None else {})
             seat.results.append(self._result(seat, start, end, kpis))
         self.played = number
@@ -486,11 +591,116 @@ class ChannelGame:
             "partner": [clause_terms(x) for x in theirs],
         }
 
+    def levers(self, seat: ChannelSeat) -> list[dict]:
+        """What the seat can cut, lever by lever: name, the own clauses it moves, consequence.
+
+        The consequence is the market's rule for that lever (docs/model.md §3.2) with the
+        seat's firm's own numbers. ``read`` says how the partner's review sees a cut of it:
+        through its ``clauses``; ``unread`` when no clause measures it (the review reads only
+        clauses); ``move`` when the party has no clauses and the review reads the move itself
+        (a cut when any lever is cut).
+        """
+        c = self.scenario.contracts[seat.contract]
+        mine = c.supplier_clauses if seat.side == "supplier" else c.distributor_clauses
+        firm = self._firm(seat.side, seat.firm)
+        partner = self._firm(seat.partner_side, seat.partner_firm)
+        out = []
+        for lever in LEVERS[seat.side]:
+            clauses = [clause_terms(x) for x in mine if lever_of(x.metric) == lever]
+            line = consequence(lever, firm, partner.label)
+            if any(x["metric"] == "greeting_time_s" for x in clauses):
+                line += " The greeting time is the stores' policy: no cut moves it."
+            out.append({
+                "lever": lever, "name": LEVER_NAMES[lever], "letter": LEVER_LETTERS[lever],
+                "clauses": clauses, "consequence": line,
+                "read": "clauses" if clauses else ("unread" if mine else "move"),
+            })  # fmt: skip
+        return out
+
+    def _firm(self, side: str, firm: str):
+        firms = self.scenario.suppliers if side == "supplier" else self.scenario.distributors
+        return next(f for f in firms if f.id == firm)
+
     def timeseries(self) -> pd.DataFrame:
         """The market's long table so far (empty before the first round)."""
         if self.model is None:
             return pd.DataFrame(columns=["period", "level", "id", "metric", "value"])
         return self.model.timeseries()
+
+
+def check_levers(cuts: Sequence[str] | Cuts, side: str | None = None) -> None:
+    """Raise an `invalid` GameRuleError unless ``cuts`` are distinct levers (of ``side``'s)."""
+    if isinstance(cuts, str) or not all(isinstance(x, str) for x in cuts):
+        raise GameRuleError("invalid", "cuts: a list of lever names")
+    seen: set[str] = set()
+    for lever in cuts:
+        if lever not in ALL_LEVERS:
+            raise GameRuleError("invalid", f"'{lever[:32]}' is not a lever; the levers are "
+                                + ", ".join(ALL_LEVERS))  # fmt: skip
+        if lever in seen:
+            raise GameRuleError("invalid", f"'{lever}' is named twice in cuts")
+        seen.add(lever)
+        if side is not None and lever not in LEVERS[side]:
+            other = SIDES[1 - SIDES.index(side)]
+            raise GameRuleError("invalid", f"'{lever}' is a {other}'s lever; a {side} cuts "
+                                + ", ".join(LEVERS[side]))  # fmt: skip
+
+
+def _set_move(strategy: External, cuts: Cuts | None, side: str) -> None:
+    """Set the coming review's move (None: the fallback's); clears any earlier choice.
+
+    All or none of the levers is the whole move (D or C), some of them a lever-by-lever one.
+    """
+    if cuts is None or not cuts or cuts == frozenset(LEVERS[side]):
+        strategy.next, strategy.next_cuts = (None if cuts is None else move_of(cuts)), None
+    else:
+        strategy.choose(cuts)
+
+
+def _share(x: float) -> str:
+    return f"{x:.0%}"
+
+
+def consequence(lever: str, firm, partner: str) -> str:
+    """One line on what cutting ``lever`` does in this market, with ``firm``'s own numbers.
+
+    The rules of docs/model.md §3.2 (`Supplier.quality_for`, `fill_rate_for`, `unit_cost_for`,
+    `develop_products`; `Distributor.price_for`, its service and training spend,
+    `shares_data_for`).
+    """
+    d = firm.defection
+    if lever == "quality":
+        return (f"Cut: saves {_share(d.cost_saving)} of unit cost; the quality delivered falls "
+                f"{_share(d.quality_cut)} (and a new product no longer lifts it): customers "
+                "feel it at once and perceive it slowly.")  # fmt: skip
+    if lever == "fill_rate":
+        return (f"Cut: {d.fill_rate_cut * 100:.0f} points fewer orders delivered in full "
+                "(stock-outs); it saves nothing in this model.")  # fmt: skip
+    if lever == "new_products":
+        if firm.new_product_every <= 0:
+            return "Cut: nothing changes; this firm launches no new products."
+        return (f"Cut: no new product launch (each costs {firm.new_product_cost:,.0f}, every "
+                f"{firm.new_product_every} weeks), but only once {firm.label} cuts it in all "
+                "its contracts: launches are the firm's.")  # fmt: skip
+    if lever == "price":
+        if d.discount <= 0:
+            return "Cut: nothing changes; this firm's cut gives no discount."
+        return (f"Cut: sells the brand {_share(d.discount)} below RRP, outside the price band: "
+                "cheaper for customers, a thinner margin, and off-band prices hurt the "
+                "brand.")  # fmt: skip
+    if lever == "service":
+        return (f"Cut: service spend −{_share(d.service_cut)} and training "
+                f"−{_share(d.training_cut)} in all its stores if cut in all its contracts (in "
+                "proportion otherwise): saves cost; customers feel it at once.")  # fmt: skip
+    if lever == "data":
+        if not d.withhold_data:
+            return "Cut: nothing changes; this firm's cut keeps the data flowing."
+        if not firm.shares_data:
+            return f"Cut: nothing to withhold unless an agreement shares data with {partner}."
+        return (f"Cut: saves {firm.data_sharing_cost:,.0f} a week by no longer sharing "
+                f"buying-habit data with {partner}, whose products then fit customers less, "
+                "slowly.")  # fmt: skip
+    raise ValueError(f"unknown lever '{lever}'")
 
 
 def _number(x: float) -> float | None:
@@ -544,14 +754,25 @@ def _interval_kpis(model: MarketModel, first_block: int) -> dict[tuple[str, str]
 
 __all__ = [
     "ACTIONS",
+    "ALL_LEVERS",
     "CONTRACT_BOT",
     "DEFAULT_CUSTOMERS",
+    "LEVER_LETTERS",
+    "LEVER_NAMES",
     "RULES",
     "SIDES",
     "ChannelGame",
     "ChannelSeat",
     "ChannelSettings",
+    "Cuts",
     "check_bot",
+    "check_levers",
+    "consequence",
+    "lever_of",
+    "move_of",
+    "ordered",
     "review_periods",
+    "team_cuts",
     "team_move",
+    "whole_cuts",
 ]

@@ -14,23 +14,26 @@ rounds played again through the game's own `ChannelGame.play_round`. Two compari
   played: customers churned, silently churned, their satisfaction, each brand's equity, the
   channel's profit and the contracts still active.
 
-**How the other seats respond.** People's moves are held fixed, bots react. A round in which
-a team chose its move replays that move as it was: people cannot react to a history that did
-not happen. A round the bot played (no one there, no one in time) is played by the bot again,
-reading the replayed record, so it reacts to the replaced seat as it would have in the room. A
-recorded move for a review the replay does not hold (the replayed contract broke earlier) is
-not used; a review the game never held (its contract broke in the game, not in the replay) has
-no recorded move, so the bot plays it, as the game does for a team that does not move. With
-no one replaced, the replay is the game itself, bit for bit (a test checks it).
+**How the other seats respond.** People's moves are held fixed, bots react. A round in which a
+team chose its move replays that move as it was, lever by lever (the levers it cut): people
+cannot react to a history that did not happen. A round the bot played (no one there, no one in
+time) is played by the bot again, reading the replayed record, so it reacts to the replaced
+seat as it would have in the room. A recorded move for a review the replay does not hold (the
+replayed contract broke earlier) is not used; a review the game never held (its contract broke
+in the game, not in the replay) has no recorded move, so the bot plays it, as the game does for
+a team that does not move. With no one replaced, the replay is the game itself, bit for bit (a
+test checks it).
 
-Per seat: ``profit``, the seat's firm's (the game shows each seat its firm's figures) summed
-over the game's periods; ``trust`` and ``partner_trust``, the contract's ``<side>_trust`` of
-the seat and of its partner, and ``relationship_active``, all in the game's last period;
-``breaks``, how often the contract broke (`Relationship.breaks`). Room-wide, the market's
-own metrics (docs/metrics.md): ``churned`` and ``churned_silent`` summed over the game's
-periods (simulated customers), ``satisfaction`` (market) and ``brand_equity`` (each supplier)
-in the last period, ``profit`` of every supplier and distributor summed, and
-``relationship_active`` of every contract in the last period.
+Per seat: ``moves``, the moves played (K keep, X cut, - not reviewed; X whenever any lever was
+cut, as the partner's strategy reads it) and ``cuts``, per round the levers cut; ``profit``,
+the seat's firm's (the game shows each seat its firm's figures) summed over the game's periods;
+``trust`` and ``partner_trust``, the contract's ``<side>_trust`` of the seat and of its
+partner, and ``relationship_active``, all in the game's last period; ``breaks``, how often the
+contract broke (`Relationship.breaks`). Room-wide, the market's own metrics (docs/metrics.md):
+``churned`` and ``churned_silent`` summed over the game's periods (simulated customers),
+``satisfaction`` (market) and ``brand_equity`` (each supplier) in the last period, ``profit``
+of every supplier and distributor summed, and ``relationship_active`` of every contract in the
+last period.
 
 Each replay is one market run of the game's rounds: the market is built once and copied per
 replay (building it is most of a short replay's cost), 3 x seats + 3 replays in all. Pure
@@ -48,7 +51,7 @@ import pandas as pd
 
 from linkages_sim.config.schema import Scenario
 from linkages_sim.market.relationships import contract_strategy
-from linkages_sim.workshop.channel import ChannelGame, ChannelSettings
+from linkages_sim.workshop.channel import ChannelGame, ChannelSettings, Cuts, ordered
 
 ACTUAL = "actual"
 ALTERNATIVES = {"tft": "tit-for-tat", "all-c": "always keep", "all-d": "always cut"}
@@ -65,7 +68,8 @@ LETTERS = {"C": "K", "D": "X", None: "-"}
 class GamePlan:
     """What a replay needs of a channel game, copied off it (a worker thread reads only this).
 
-    ``chosen[seat][round]`` is the team's own move in that round, None where it gave none.
+    ``chosen[seat][round]`` is the team's own choice in that round, the levers it cut (empty:
+    it kept all), None where it gave none.
     """
 
     scenario: Scenario
@@ -73,7 +77,7 @@ class GamePlan:
     seed: int
     index: int
     rounds: int
-    chosen: tuple[tuple[str | None, ...], ...]
+    chosen: tuple[tuple[Cuts | None, ...], ...]
 
     @classmethod
     def of(cls, game: ChannelGame) -> GamePlan:
@@ -95,7 +99,8 @@ def replay(
 ) -> ChannelGame:  # fmt: skip
     """The game played again; seat ``i`` of ``strategies`` plays that strategy at every review.
 
-    Every other seat plays its team's recorded move where the team chose one, else its bot.
+    Every other seat plays its team's recorded choice (its levers) where the team chose one,
+    else its bot.
     ``start`` is a `fresh_game` to copy (building the market is most of a short replay's
     cost); it is left untouched.
     """
@@ -169,6 +174,7 @@ def _seat_outcome(game: ChannelGame, i: int) -> dict:
     return {
         "profit": float(sum(r["profit"] for r in seat.results)),
         "moves": "".join(LETTERS[a] for a in seat.actions),
+        "cuts": [ordered(c, seat.side) for c in seat.cuts],
         "partner_moves": "".join(LETTERS[a] for a in partner.actions),
         "trust": float(end[f"{seat.side}_trust"]),
         "partner_trust": float(end[f"{seat.partner_side}_trust"]),

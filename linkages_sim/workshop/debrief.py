@@ -11,8 +11,9 @@ the same files:
   people's own choices and of all moves, mean payoff, bot moves, noise flips;
 * ``events.jsonl`` / ``events.csv``: the raw log, one event per line or row, with its time;
 * ``channel.csv`` / ``channel.parquet``: the channel game, one row per seat per round: the
-  team, its votes, the move played (keep or cut) and whether the bot chose it, the firm's KPIs
-  over the round, its trust in the partner and how many of the partner's clauses it read as
+  team, its votes (whole and per lever), the move played (keep, or cut when any lever was cut),
+  the levers it cut and the team's own choice, whether the bot chose it, the firm's KPIs over
+  the round, its trust in the partner and how many of the partner's clauses it read as
   breached;
 * ``market.parquet``: the channel game's market, its long time series (`MarketModel.timeseries`:
   period, level, id, metric, value) with the game's number;
@@ -21,9 +22,11 @@ the same files:
   (actual, tft, all-c, all-d) and metric (profit, trust, partner_trust, active, breaks); per
   room, one row per replay (actual, everyone all-c, everyone all-d) and market metric
   (churned, churned_silent, satisfaction, profit, relationship_active, brand_equity per
-  brand); each with the value as played and the difference;
+  brand); each with the value as played and the difference, and per seat the levers cut at
+  each review;
 * ``debrief.md``: scores, cooperation per round and the reveal's table, per match; for the
-  channel game its seats, and the counterfactuals per seat and room-wide.
+  channel game its seats with the levers each cut per review, and the counterfactuals per
+  seat and room-wide.
 
 The counterfactuals are the room's (computed when the game ended), else computed here: the
 seed and the log determine them, so both give the same numbers.
@@ -45,7 +48,8 @@ from pathlib import Path
 import pandas as pd
 
 from linkages_sim.files import atomic_write
-from linkages_sim.workshop.channel import ChannelGame
+from linkages_sim.market.relationships import LEVERS
+from linkages_sim.workshop.channel import LEVER_NAMES, ChannelGame, ordered
 from linkages_sim.workshop.classic import ClassicMatch
 from linkages_sim.workshop.counterfactual import (
     ACTUAL,
@@ -72,13 +76,13 @@ ROUND_COLUMNS = [
 ]  # fmt: skip
 CHANNEL_COLUMNS = [
     "session", "match", "round", "period_from", "period_to", "seat", "contract", "side", "firm",
-    "team", "members", "votes_keep", "votes_cut", "action", "by_bot", "profit", "market_share",
-    "brand_equity", "satisfaction", "penalties_paid", "trust", "active", "partner_breaches_read",
-    "observed",
+    "team", "members", "votes_keep", "votes_cut", "lever_votes", "action", "cuts", "chosen",
+    "by_bot", "profit", "market_share", "brand_equity", "satisfaction", "penalties_paid", "trust",
+    "active", "partner_breaches_read", "observed",
 ]  # fmt: skip
 COUNTERFACTUAL_COLUMNS = [
     "session", "match", "rounds", "scope", "seat", "contract", "side", "firm", "team",
-    "alternative", "moves", "partner_moves", "metric", "value", "actual", "difference",
+    "alternative", "moves", "cuts", "partner_moves", "metric", "value", "actual", "difference",
 ]  # fmt: skip
 EVENT_COLUMNS = ["session", "seq", "time", "event", "participant", "round", "summary", "record"]
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#!])")
@@ -179,10 +183,29 @@ def rounds_table(room: Room) -> pd.DataFrame:
     return table
 
 
+def _levers(cuts: frozenset[str] | None, side: str) -> str | None:
+    """Levers as a table cell: ids in the side's order joined by commas ("" none, None none)."""
+    shown = ordered(cuts, side)
+    return None if shown is None else ",".join(shown)
+
+
+def cuts_text(cuts: Sequence[Sequence[str] | None], side: str) -> str:
+    """The reviews at which a seat cut something and what: "2: quality; 3: all" ("none")."""
+    every = set(LEVERS[side])
+    parts = [f"{k + 1}: " + ("all" if set(c) == every else ", ".join(LEVER_NAMES[x].lower()
+                                                                    for x in c))
+             for k, c in enumerate(cuts) if c]  # fmt: skip
+    return "; ".join(parts) or "none"
+
+
 def channel_table(room: Room) -> pd.DataFrame:
     """One row per seat per closed round of every channel game: moves, votes, KPIs, readings.
 
-    The team is the seat's members at the export (names joined with "; ").
+    The team is the seat's members at the export (names joined with "; "). ``votes_keep``
+    counts the votes that kept every lever, ``votes_cut`` those that cut any; ``lever_votes``
+    (JSON) how many votes cut each lever. ``cuts``: the levers the move played cut (ids joined
+    by commas; empty: none; missing: not reviewed); ``chosen``: the team's own choice, the
+    same way (missing: no team choice, the bot's move).
     """
     names = _names(room)
     rows = []
@@ -194,15 +217,18 @@ def channel_table(room: Room) -> pd.DataFrame:
                 r = seat.results[k]
                 votes = list(seat.votes[k].values())
                 action = seat.actions[k]
+                per_lever = {x: sum(x in v for v in votes) for x in LEVERS[seat.side]}
                 rows.append({
                     "session": room.code, "match": past.index + 1, "round": k + 1,
                     "period_from": r["periods"][0], "period_to": r["periods"][1],
                     "seat": seat.key, "contract": game.scenario.contracts[seat.contract].key,
                     "side": seat.side, "firm": seat.firm,
                     "team": "; ".join(names[p] for p in seat.members),
-                    "members": len(seat.members), "votes_keep": votes.count("C"),
-                    "votes_cut": votes.count("D"),
+                    "members": len(seat.members), "votes_keep": sum(not v for v in votes),
+                    "votes_cut": sum(bool(v) for v in votes), "lever_votes": json.dumps(per_lever),
                     "action": None if action is None else ("keep" if action == "C" else "cut"),
+                    "cuts": _levers(seat.cuts[k], seat.side),
+                    "chosen": _levers(seat.chosen[k], seat.side),
                     "by_bot": seat.by_bot[k], "profit": r["profit"],
                     "market_share": r["market_share"], "brand_equity": r["brand_equity"],
                     "satisfaction": r["satisfaction"], "penalties_paid": r["penalties_paid"],
@@ -256,7 +282,8 @@ def counterfactual_table(room: Room) -> pd.DataFrame:
     """Each ended channel game's counterfactuals, long: one row per replay and metric.
 
     Seat rows: the seat under each alternative (``actual`` is the game as played), its own and
-    its partner's moves there (K keep, X cut, - not reviewed). Room rows: the market under
+    its partner's moves there (K keep, X cut, - not reviewed) and its levers cut per round
+    (``cuts``, JSON: a list per round, null where not reviewed). Room rows: the market under
     each of `EXTREMES`; ``firm`` names the brand of a ``brand_equity`` row.
     """
     names = _names(room)
@@ -278,8 +305,9 @@ def counterfactual_table(room: Room) -> pd.DataFrame:
                         **base, "scope": "seat", "seat": row["seat"], "contract": row["contract"],
                         "side": row["side"], "firm": row["firm"], "team": team,
                         "alternative": key, "moves": out["moves"],
-                        "partner_moves": out["partner_moves"], "metric": metric, "value": value,
-                        "actual": actual, "difference": value - actual,
+                        "cuts": json.dumps(out["cuts"]), "partner_moves": out["partner_moves"],
+                        "metric": metric, "value": value, "actual": actual,
+                        "difference": value - actual,
                     })  # fmt: skip
         for r in record["room"]:
             cells = [(None, m, r[m], record["room"][0][m]) for m in ROOM_METRICS]
@@ -289,7 +317,8 @@ def counterfactual_table(room: Room) -> pd.DataFrame:
                 rows.append({
                     **base, "scope": "room", "seat": None, "contract": None, "side": None,
                     "firm": firm, "team": None, "alternative": r["replay"], "moves": None,
-                    "partner_moves": None, "metric": metric, "value": value, "actual": actual,
+                    "cuts": None, "partner_moves": None, "metric": metric, "value": value,
+                    "actual": actual,
                     "difference": None if value is None or actual is None else value - actual,
                 })  # fmt: skip
     table = pd.DataFrame(rows, columns=COUNTERFACTUAL_COLUMNS)
@@ -441,9 +470,11 @@ def _channel_section(room: Room, past: PastMatch) -> list[str]:
         moves = "".join("-" if a is None else ("K" if a == "keep" else "X")
                         for a in mine["action"])  # fmt: skip
         team = "; ".join(room.participants[p].name for p in seat.members) or "bot"
-        rows.append([md(seat.key), md(team), moves, f"{mine['profit'].sum():,.0f}",
+        cut = cuts_text([ordered(c, seat.side) for c in seat.cuts[: game.played]], seat.side)
+        rows.append([md(seat.key), md(team), moves, md(cut), f"{mine['profit'].sum():,.0f}",
                      f"{mine['trust'].iloc[-1]:.2f}" if len(mine) else "–"])  # fmt: skip
-    lines += _table(["Seat", "Team", "Moves (K keep, X cut)", "Profit", "Trust"], rows)
+    lines += _table(["Seat", "Team", "Moves (K keep, X cut)", "Levers cut (review: levers)",
+                     "Profit", "Trust"], rows)  # fmt: skip
     lines += ["", *_counterfactual_section(room, game)]
     return [*lines, ""]
 
@@ -478,7 +509,8 @@ def _counterfactual_section(room: Room, game: ChannelGame) -> list[str]:
         "review, everyone else as in the game: a team's recorded move stays as it was (people "
         "cannot react to a history that did not happen), a seat the bot played is played by the "
         "bot again, which reacts. Profit: the seat's firm's over the game (difference from as "
-        "played in brackets).", "",
+        "played in brackets). Moves: K keep, X cut (any lever: which ones, in the table above), "
+        "- not reviewed.", "",
     ]  # fmt: skip
     labels = [a["label"] for a in record["alternatives"]]
     names = _names(room)

@@ -13,8 +13,10 @@ view of the page, after every change), ``welcome`` (after hello) and ``error``:
 the message answered (when it had one). Nothing else ever comes back, in particular no
 traceback. The HTTP endpoints (create a session, join) use the same models and error records.
 
-The channel game adds ``choose`` (keep or cut, for the sender's own seat) and ``seat`` (join
-a team) for participants, ``activity`` (classic or channel) and ``channel_settings`` for the
+The channel game adds ``choose`` (for the sender's own seat: ``action`` keep or cut for every
+lever, or ``cuts``, the levers to cut, e.g. ``{"type": "choose", "round": 2, "seat":
+"acme-north:supplier", "cuts": ["quality"]}``; exactly one of the two) and ``seat`` (join a
+team) for participants, ``activity`` (classic or channel) and ``channel_settings`` for the
 facilitator; ``state`` carries an ``activity`` field ("classic" or "channel").
 
 ``whatif`` (facilitator: ``{"type": "whatif", "contract": "acme-north"}``) asks for the market's
@@ -29,11 +31,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from linkages_sim.game.stage import Game
 from linkages_sim.workshop.channel import (
     ACTIONS,
+    ALL_LEVERS,
     MAX_CHANNEL_ROUNDS,
     MAX_CUSTOMERS,
     MIN_CUSTOMERS,
@@ -186,18 +189,37 @@ class SettingsMessage(Message):
 SeatKey = Annotated[str, Field(min_length=1, max_length=100)]
 
 
+Lever = Literal[ALL_LEVERS]  # type: ignore[valid-type]
+
+
 class Choose(Message):
-    """A channel-game move: keep the seat's clauses or cut corners, in round ``round``."""
+    """A channel-game move in round ``round``: a whole ``action`` or the levers to cut.
+
+    ``action`` keeps (or cuts) every lever of the seat; ``cuts`` names the levers to cut, at
+    most one each (an empty list keeps all). Which side's levers the seat may cut is the
+    game's check (`ChannelGame.submit`): the seat it holds decides.
+    """
 
     type: Literal["choose"]
     round: Annotated[int, Field(ge=1, le=10_000)]
     seat: SeatKey
-    action: Literal["keep", "cut"]
+    action: Literal["keep", "cut"] | None = None
+    cuts: Annotated[list[Lever], Field(max_length=len(ALL_LEVERS))] | None = None
+
+    @model_validator(mode="after")
+    def _one_choice(self) -> Choose:
+        if self.action is None and self.cuts is None:
+            raise ValueError("send action (keep or cut) or cuts (the levers to cut)")
+        if self.action is not None and self.cuts is not None:
+            raise ValueError("send action or cuts, not both")
+        if self.cuts is not None and len(set(self.cuts)) != len(self.cuts):
+            raise ValueError("cuts: each lever at most once")
+        return self
 
     @property
-    def move(self) -> str:
-        """The move in the game's letters: keep is C, cut is D."""
-        return ACTIONS[self.action]
+    def move(self) -> str | None:
+        """The whole move in the game's letters (keep is C, cut is D); None for ``cuts``."""
+        return None if self.action is None else ACTIONS[self.action]
 
 
 class TakeSeat(Message):
@@ -276,7 +298,7 @@ def describe(err: ValidationError) -> str:
     parts = []
     for e in err.errors(include_url=False, include_input=False)[:4]:
         where = ".".join(str(x) for x in e["loc"]) or "message"
-        parts.append(f"{where}: {e['msg']}")
+        parts.append(f"{where}: {e['msg'].removeprefix('Value error, ')}")
     return "; ".join(parts)
 
 

@@ -9,7 +9,8 @@ waiting_for, end_early), so the clock, pauses and the log work the same for eith
 time (`clock`, monotonic seconds) and sends everyone the views of `views.py` after each call.
 Every change is also appended to `log`, a list of plain records (join, settings, open, move,
 close, pause, resume, end, reset, reveal, revealed, reveal_failed; for the channel game also
-activity, channel_settings and seat) from which `Room.replay`
+activity, channel_settings and seat, and a move chosen lever by lever carries its ``cuts``)
+from which `Room.replay`
 rebuilds the same room: the game is a function of the seed and that log. Each record is first
 handed to ``sink`` when one is set (`store.py` writes it to SQLite there), so the room itself
 does no I/O; a sink that raises leaves the record out of `log`, and the caller rolls back.
@@ -29,13 +30,13 @@ import re
 import secrets
 import time
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 from linkages_sim.config.schema import Scenario
 from linkages_sim.game.stage import Game
-from linkages_sim.workshop.channel import ChannelGame, ChannelSettings
+from linkages_sim.workshop.channel import ChannelGame, ChannelSettings, move_of, ordered
 from linkages_sim.workshop.classic import ClassicMatch, ClassicSettings, GameRuleError
 from linkages_sim.workshop.reveal import Entry
 
@@ -320,23 +321,31 @@ class Room:
         return number
 
     def submit(
-        self, pid: int, number: int, move: str, now: float | None = None, seat: str | None = None
-    ) -> bool:
+        self, pid: int, number: int, move: str | None, now: float | None = None,
+        seat: str | None = None, cuts: Sequence[str] | None = None,
+    ) -> bool:  # fmt: skip
         """A participant's move; True when it was the last one and closed the round.
 
         ``seat``: the channel seat the page moves for (checked against the person's own).
+        ``cuts`` (the channel game, instead of a whole ``move``): the levers to cut. The log
+        records them in the side's lever order, with the move the market reads (D when any).
         """
         if self.match is None or not self.match.started:
             raise GameRuleError("no_round", "the match has not started; wait for round 1")
         if self.phase == Phase.PAUSED and number == self.match.current:
             raise GameRuleError("round_paused", "the round is paused; wait for the facilitator")
+        record: dict = {"event": "move", "id": pid, "round": number, "move": move}
         if isinstance(self.match, ChannelGame):
-            self.match.submit(pid, number, move, seat)
-        elif seat is not None:
+            self.match.submit(pid, number, move, seat, cuts=cuts)
+            if cuts is not None:
+                side = self.match.seated[pid].side
+                record.update(move=move_of(frozenset(cuts)), cuts=ordered(frozenset(cuts), side))
+        elif seat is not None or cuts is not None:
             raise GameRuleError("not_allowed", "this session plays the classic match: send a move")
         else:
+            assert move is not None
             self.match.submit(pid, number, move)
-        self._changed({"event": "move", "id": pid, "round": number, "move": move})
+        self._changed(record)
         if self.match.everyone_moved():
             self.close_round("everyone moved")
             return True
@@ -503,7 +512,10 @@ class Room:
             elif event == "open":
                 room.open_round()
             elif event == "move":
-                room.match.submit(r["id"], r["round"], r["move"])  # type: ignore[union-attr]
+                if "cuts" in r:  # a channel move chosen lever by lever
+                    room.match.submit(r["id"], r["round"], cuts=r["cuts"])  # type: ignore[union-attr]
+                else:
+                    room.match.submit(r["id"], r["round"], r["move"])  # type: ignore[union-attr]
                 room._changed(r)
             elif event == "close":
                 room.close_round(r["reason"])

@@ -503,7 +503,8 @@ class Hub:
                 if room.channel is None:
                     raise ProtocolError("not_allowed", "this session plays the classic match: "
                                         "send a move", "choose")  # fmt: skip
-                room.submit(conn.participant, message.round, message.move, seat=message.seat)
+                room.submit(conn.participant, message.round, message.move, seat=message.seat,
+                            cuts=message.cuts)  # fmt: skip
             elif isinstance(message, TakeSeat):
                 assert conn.participant is not None
                 room.take_seat(conn.participant, message.seat)

@@ -6,12 +6,14 @@ text nodes. A participant's view holds only their own seat, their partner's move
 and their own part of the reveal; no tokens but their own, and the hidden length of a
 random-length match stays hidden until it is over.
 
-In the channel game a participant's view holds their own seat: their firm's KPIs, their own
-clauses as measured, and the partner's clauses *as the review reads them* (with the monitoring
-noise), never the partner's KPIs or measurements. The facilitator sees every seat. Once the
-game is over, the facilitator also gets its debrief counterfactuals (`counterfactual.py`, when
-computed) and each phone its own seat's line of them: its firm's profit as played and under
-each alternative, nothing of the partner's. The projector's channel view also carries the
+In the channel game a participant's view holds their own seat: the levers it can cut (each with
+the clauses it moves and its consequence in the market), the levers cut at each review, their
+firm's KPIs, their own clauses as measured, and the partner's clauses *as the review reads them*
+(with the monitoring noise), never the partner's KPIs or measurements. The facilitator sees
+every seat, with the levers each cut at each review. Once the game is over, the facilitator
+also gets its debrief counterfactuals (`counterfactual.py`, when computed) and each phone its
+own seat's line of them: its firm's profit as played and under each alternative, nothing of
+the partner's. The projector's channel view also carries the
 scenario's contracts (for the what-if panel's choice; the what-if itself comes in its own
 record, `whatif.py`) and the store map: the map's size, each store's place and distributor,
 the segments' centres and, once a round has been played, each store's sales over the latest
@@ -21,7 +23,16 @@ round (the market's store-level `retail_revenue` and `customers_active`, docs/me
 from __future__ import annotations
 
 from linkages_sim.game.strategies import STRATEGIES, C
-from linkages_sim.workshop.channel import RULES, ChannelGame, ChannelSeat
+from linkages_sim.market.relationships import LEVERS
+from linkages_sim.workshop.channel import (
+    LEVER_LETTERS,
+    LEVER_NAMES,
+    RULES,
+    ChannelGame,
+    ChannelSeat,
+    move_of,
+    ordered,
+)
 from linkages_sim.workshop.classic import ClassicMatch, Seat
 from linkages_sim.workshop.room import ACTIVITIES, Phase, Room
 
@@ -124,6 +135,17 @@ def _channel_length(game: ChannelGame) -> dict:
 
 def _actions(seat: ChannelSeat) -> list[str | None]:
     return [None if a is None else ACTION_NAMES[a] for a in seat.actions]
+
+
+def _cuts(seat: ChannelSeat) -> list[list[str] | None]:
+    """Per round, the levers the move played cut (None: not reviewed)."""
+    return [ordered(c, seat.side) for c in seat.cuts]
+
+
+def lever_legend() -> dict[str, list[dict]]:
+    """Each side's levers with their names and letters (the projector's legend)."""
+    return {side: [{"lever": x, "name": LEVER_NAMES[x], "letter": LEVER_LETTERS[x]}
+                   for x in levers] for side, levers in LEVERS.items()}  # fmt: skip
 
 
 def _kpis(result: dict) -> dict:
@@ -234,7 +256,7 @@ def channel_facilitator_view(room: Room, join_url: str, now: float | None = None
                          "moved": pid in game.pending} for pid in seat.members],
             "deciding": game.decides(seat) if game.current is not None else None,
             "moved": sum(p in game.pending for p in counted), "expected": len(counted),
-            "actions": _actions(seat), "by_bot": list(seat.by_bot),
+            "actions": _actions(seat), "cuts": _cuts(seat), "by_bot": list(seat.by_bot),
             "kpis": [_kpis(r) for r in seat.results],
             "observed": [r["observed"] for r in seat.results],
         })  # fmt: skip
@@ -250,7 +272,7 @@ def channel_facilitator_view(room: Room, join_url: str, now: float | None = None
         "phase": str(room.phase), "settings": room.settings.as_dict(),
         "channel_settings": room.channel_settings.as_dict(), "rules": list(RULES),
         "scenario": _scenario_summary(game), "strategies": list(STRATEGIES),
-        "contracts": _contracts(game), "map": market_map(game),
+        "contracts": _contracts(game), "map": market_map(game), "levers": lever_legend(),
         "round": _channel_round(room, game, now), "length": _channel_length(game),
         "participants": people, "seats": seats, "leaderboard": [], "cooperation": [],
         "pairs": [], "reveal": None, "revealing": False, "reveal_error": None,
@@ -275,15 +297,18 @@ def channel_participant_view(room: Room, pid: int, now: float | None = None) -> 
             "partner_firm": seat.partner_firm, "captain": seat.captain == pid,
             "captain_name": names.get(seat.captain) if seat.captain is not None else None,
             "team": [names[q] for q in seat.members], "terms": game.terms(seat),
+            "levers": game.levers(seat),
             "deciding": game.decides(seat) if game.current is not None else None,
             "counts": pid in game.counted(seat) if game.current is not None else None,
             "team_moved": sum(q in game.pending for q in seat.members),
         }  # fmt: skip
+        actions, cuts = _actions(seat), _cuts(seat)
         for k, result in enumerate(seat.results):
             own_vote = seat.votes[k].get(pid)
             history.append({
-                "round": k + 1, "action": _actions(seat)[k], "by_bot": seat.by_bot[k],
-                "your_vote": None if own_vote is None else ACTION_NAMES[own_vote],
+                "round": k + 1, "action": actions[k], "cuts": cuts[k], "by_bot": seat.by_bot[k],
+                "your_vote": None if own_vote is None else ACTION_NAMES[move_of(own_vote)],
+                "your_cuts": ordered(own_vote, seat.side),
                 **_kpis(result), "observed": result["observed"],
                 "read_of_you": result["read_of_you"], "own_compliance": result["own_compliance"],
             })  # fmt: skip
@@ -294,7 +319,8 @@ def channel_participant_view(room: Room, pid: int, now: float | None = None) -> 
         "phase": str(room.phase), "round": _channel_round(room, game, now),
         "length": _channel_length(game), "rule": game.settings.rule,
         "seated": seat is not None, "seat": mine,
-        "your_move": None if vote is None else ACTION_NAMES[vote],
+        "your_move": None if vote is None else ACTION_NAMES[move_of(vote)],
+        "your_cuts": ordered(vote, seat.side) if vote is not None and seat else None,
         "seats": [{"key": s.key, "firm": s.firm, "side": s.side, "members": len(s.members)}
                   for s in game.seats],
         "history": history,

@@ -183,7 +183,7 @@ def _code_pattern():
 
 
 def test_channel_game_in_the_browser(browser):
-    """The facilitator switches to the channel game; a phone cuts corners; charts appear."""
+    """The facilitator switches to the channel game; a phone cuts one lever; charts appear."""
     from playwright.sync_api import expect
 
     config = ServerConfig(rate_per_second=100, burst=100, whatif_size=WhatIfSize(500, 2, 8))
@@ -210,15 +210,37 @@ def test_channel_game_in_the_browser(browser):
         phone.click("#join-button")
         phone.wait_for_selector("#seat-line:has-text('acme')")
         fac.click("#open-round")
-        phone.click("#choose-cut")
-        phone.wait_for_selector("#channel-history tr:has-text('cut')")
+        # lever by lever: the phone cuts quality only (a supplier seat: quality, fill rate, new
+        # products), each lever with its clause and what cutting it does in the market
+        expect(phone.locator("#levers li")).to_have_count(3)
+        expect(phone.locator("#levers li").first).to_contain_text("Quality (clause: quality ≥ 0.7)")
+        expect(phone.locator("#levers li").first).to_contain_text("saves 10% of unit cost")
+        cut = phone.locator("#lever-quality-cut")
+        expect(cut).to_have_attribute("aria-pressed", "false")
+        cut.click()
+        expect(cut).to_have_attribute("aria-pressed", "true")
+        expect(phone.locator("#lever-quality-keep")).to_have_attribute("aria-pressed", "false")
+        expect(phone.locator("#lever-fill_rate-keep")).to_have_attribute("aria-pressed", "true")
+        expect(phone.locator("#lever-summary")).to_have_text(
+            "Your choice: cut Quality; kept Fill rate and New products.")
+        shot(phone, "channel-phone-levers")
+        phone.click("#submit-levers")
+        # Cy was the only person counted: the round closes itself and the result says what was cut
+        expect(phone.locator("#channel-result")).to_have_text(
+            "Review 1: your team cut Quality; kept Fill rate and New products.")
+        expect(phone.locator("#channel-history tr").first).to_contain_text("cut Quality")
+        expect(phone.locator("#own-clauses")).to_contain_text("missed")
         assert phone.locator("#observed tr").count() == 3
         fac.wait_for_selector("#chart-profit circle")
         expect(fac.locator("#store-map circle.store")).to_have_count(8)
         expect(fac.locator("#store-map text.store-label").first).to_contain_text("%")
         expect(fac.locator("#map-legend")).to_contain_text("round 1, weeks 1–4")
         expect(fac.locator("#map-key")).to_contain_text("North Retail")
-        assert fac.locator("#seats").inner_text().count("X") == 1
+        expect(fac.locator("#seats .cell.partial")).to_have_text("Q")  # one lever cut: quality
+        expect(fac.locator("#seats .cell.partial")).to_have_attribute(
+            "title", "round 1: cut quality, kept the rest")
+        assert fac.locator("#seats").inner_text().count("X") == 0
+        expect(fac.locator("#seats-legend")).to_contain_text("Q quality, F fill rate")
         assert CY in fac.locator("#seats").inner_text()  # shown as text, not markup
         shot(fac, "channel-facilitator")
         shot(phone, "channel-phone")

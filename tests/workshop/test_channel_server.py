@@ -1,12 +1,14 @@
 """The channel game through the app: its messages and errors, and a restart mid-game.
 
 Starlette's test client drives the websockets; the restart drops the app mid-round and brings
-the session back from the SQLite file: every page's view and the market are identical.
+the session back from the SQLite file, a round played lever by lever included: every page's
+view and the market are identical.
 """
 
 from __future__ import annotations
 
 import io
+import json
 
 import pandas as pd
 from starlette.testclient import TestClient
@@ -73,6 +75,20 @@ def test_channel_messages_errors_and_a_restart(tmp_path):
             ]:
                 a.send_json({"type": "choose", **bad})
                 assert error_of(a)["code"] == expected, bad
+            for bad, words in [  # lever by lever: each bad input named
+                ({"cuts": ["charm"]}, "cuts.0: Input should be 'quality'"),
+                ({"cuts": ["quality"]}, "'quality' is a supplier's lever; a distributor cuts "
+                                        "price, service, data"),
+                ({"cuts": ["data", "data"]}, "each lever at most once"),
+                ({"cuts": ["data"] * 7}, "at most 6 items"),
+                ({"cuts": "data"}, "cuts: Input should be a valid list"),
+                ({"cuts": ["data"], "action": "cut"}, "send action or cuts, not both"),
+                ({}, "send action (keep or cut) or cuts"),
+            ]:
+                a.send_json({"type": "choose", "round": 1, "seat": seat, **bad})
+                err = error_of(a)
+                assert (err["code"], err["ref"]) == ("invalid", "choose"), bad
+                assert words in err["message"], (bad, err["message"])
             a.send_json({"type": "move", "round": 1, "move": "C"})
             assert error_of(a)["code"] == "not_allowed"
             a.send_json({"type": "choose!", "round": 1})
@@ -87,8 +103,13 @@ def test_channel_messages_errors_and_a_restart(tmp_path):
             assert error_of(a)["code"] == "round_closed"
             f.send_json({"type": "open_round"})
             state_of(f, lambda m: m["phase"] == "open" and m["round"]["number"] == 2)
-            a.send_json({"type": "choose", "round": 2, "seat": seat, "action": "keep"})
-            state_of(f, lambda m: m["phase"] == "closed" and m["round"]["played"] == 2)
+            a.send_json({"type": "choose", "round": 2, "seat": seat, "cuts": ["data"]})
+            two = state_of(a, lambda m: m["phase"] == "closed" and m["round"]["played"] == 2)
+            assert two["history"][1]["cuts"] == ["data"] and two["history"][1]["action"] == "cut"
+            assert [x["lever"] for x in two["seat"]["levers"]] == ["price", "service", "data"]
+            assert two["seat"]["levers"][2]["clauses"][0]["metric"] == "data_shared"
+            read = {o["clause"]: o["met"] for o in two["history"][1]["read_of_you"]}
+            assert read == {"price_deviation": True, "service_level": True, "data_shared": False}
             f.send_json({"type": "open_round"})
             state_of(f, lambda m: m["phase"] == "open" and m["round"]["number"] == 3)
             f.send_json({"type": "reveal"})
@@ -111,7 +132,8 @@ def test_channel_messages_errors_and_a_restart(tmp_path):
             f.send_json({"type": "close_round"})
             s = state_of(f, lambda m: m["phase"] == "over")
             mine = next(x for x in s["seats"] if x["key"] == seat)
-            assert mine["actions"][:2] == ["cut", "keep"] and mine["by_bot"] == [False, False, True]
+            assert mine["actions"][:2] == ["cut", "cut"] and mine["by_bot"] == [False, False, True]
+            assert mine["cuts"][:2] == [["price", "service", "data"], ["data"]]
         for name in ("channel.csv", "channel.parquet", "market.parquet", "debrief.md"):
             response = client.get(f"/api/sessions/{code}/export/{name}", headers=AUTH)
             assert response.status_code == 200, name
@@ -119,8 +141,20 @@ def test_channel_messages_errors_and_a_restart(tmp_path):
             f"/api/sessions/{code}/export/channel.parquet", headers=AUTH).content))  # fmt: skip
         assert len(table) == 36 and table["round"].max() == 3
         assert "Ann" in set(table["team"])
+        assert list(table.loc[table["seat"] == seat, "cuts"])[:2] == ["price,service,data", "data"]
+        debrief = client.get(f"/api/sessions/{code}/export/debrief.md", headers=AUTH).text
+        row = "| bravo-north:distributor | Ann | XXX | 1: all; 2: data sharing; 3: all |"
+        assert row in debrief  # round 3 is the tft bot's: a whole cut
         ts = pd.read_parquet(io.BytesIO(client.get(
             f"/api/sessions/{code}/export/market.parquet", headers=AUTH).content))  # fmt: skip
         assert ts["period"].max() == 11 and set(ts["level"]) >= {"supplier", "contract"}
         replayed = client.get(f"/api/sessions/{code}/replay?upto=6", headers=AUTH).json()
         assert replayed["state"]["activity"] == "channel"
+        events = client.get(f"/api/sessions/{code}/export/events.jsonl", headers=AUTH).text
+        lever_move = [json.loads(x)["seq"] for x in events.splitlines()
+                      if json.loads(x)["record"].get("cuts") == ["data"]]  # fmt: skip
+        assert len(lever_move) == 1
+        upto = lever_move[0] + 2  # the move and the close it caused (records are 0-based)
+        step = client.get(f"/api/sessions/{code}/replay?upto={upto}", headers=AUTH).json()
+        mine = next(x for x in step["state"]["seats"] if x["key"] == seat)
+        assert mine["cuts"] == [["price", "service", "data"], ["data"]]

@@ -64,8 +64,9 @@ def noisy(scenario, error: float):
     return scenario.model_copy(update={"contracts": contracts})
 
 
-def played(scenario, rounds: int, moves: dict[str, str], seed: int = 9, **settings):
-    """A game whose seat ``key`` is a person who plays ``moves[key][round - 1]`` ("-": none)."""
+def played(scenario, rounds: int, moves: dict, seed: int = 9, **settings):
+    """A game whose seat ``key`` is a person who plays ``moves[key][round - 1]``: a whole move
+    ("C", "D"), a tuple of the levers to cut, or "-" (no move)."""
     game = ChannelGame(scenario, ChannelSettings(rounds=rounds, customers=CUSTOMERS, **settings),
                        seed)  # fmt: skip
     people = {}
@@ -76,19 +77,34 @@ def played(scenario, rounds: int, moves: dict[str, str], seed: int = 9, **settin
     for number in range(1, rounds + 1):
         game.open()
         for key, letters in moves.items():
-            if letters[number - 1] != "-" and game.decides(game.by_key[key]):
-                game.submit(people[key], number, letters[number - 1])
+            choice = letters[number - 1]
+            if choice == "-" or not game.decides(game.by_key[key]):
+                continue
+            if isinstance(choice, tuple):
+                game.submit(people[key], number, cuts=list(choice))
+            else:
+                game.submit(people[key], number, choice)
         game.close()
     return game
 
 
-def test_replaying_the_moves_played_is_the_game_itself(scenario):
-    # people at three seats (one misses round 2: the bot plays it), bots elsewhere, noise
-    game = played(noisy(scenario, 0.1), 3, {"acme-north:supplier": "CDC",
-                                            "acme-north:distributor": "C-D",
-                                            "bravo-south:supplier": "DDC"}, bot="gtft")  # fmt: skip
+WHOLE = {"acme-north:supplier": "CDC", "acme-north:distributor": "C-D",
+         "bravo-south:supplier": "DDC"}  # fmt: skip
+BY_LEVER = {"acme-north:supplier": ["C", ("quality",), ("fill_rate", "new_products")],
+            "acme-north:distributor": [("data",), "-", ("price", "service")],
+            "bravo-south:supplier": ["D", ("new_products",), "C"]}  # fmt: skip
+
+
+@pytest.mark.parametrize("moves", [WHOLE, BY_LEVER], ids=["whole-moves", "lever-by-lever"])
+def test_replaying_the_moves_played_is_the_game_itself(scenario, moves):
+    # people at three seats (one misses round 2: the bot plays it), bots elsewhere, noise;
+    # whole moves, or some levers cut
+    game = played(noisy(scenario, 0.1), 3, moves, bot="gtft")
     late = game.by_key["acme-north:distributor"]
     assert late.by_bot == [False, True, False] and late.chosen[1] is None
+    if moves is BY_LEVER:
+        assert game.by_key["acme-north:supplier"].cuts[1] == {"quality"}
+        assert late.chosen[0] == {"data"} and late.actions[0] == "D"
     plan = GamePlan.of(game)
     start = fresh_game(plan)
     for other in (replay(plan, {0: "all-d"}, start), replay(plan, {2: "all-d"}, start)):
@@ -96,8 +112,8 @@ def test_replaying_the_moves_played_is_the_game_itself(scenario):
     for again in (replay(plan, start=start), replay(plan)):
         pd.testing.assert_frame_equal(again.timeseries(), game.timeseries())
         for mine, theirs in zip(again.seats, game.seats, strict=True):
-            assert (mine.actions, mine.by_bot, mine.results) == (
-                theirs.actions, theirs.by_bot, theirs.results)  # fmt: skip
+            assert (mine.actions, mine.cuts, mine.by_bot, mine.results) == (
+                theirs.actions, theirs.cuts, theirs.by_bot, theirs.results)  # fmt: skip
     assert start.played == 0 and start.model.steps == 0  # the copied start is left untouched
 
 

@@ -197,20 +197,39 @@
     toast("Settings sent");
   }
 
+  /** One review of a seat: K kept all, X cut all, the letters of the levers cut, – not reviewed. */
+  function moveCell(s, seat, action, i) {
+    const levers = (s.levers || {})[seat.side] || [];
+    const cuts = (seat.cuts || [])[i];
+    const partial = !!cuts && cuts.length > 0 && cuts.length < levers.length;
+    const byLever = Object.fromEntries(levers.map((l) => [l.lever, l]));
+    const bot = seat.by_bot[i] ? " (bot)" : "";
+    if (partial) {
+      return el("span", {class: "cell partial" + (seat.by_bot[i] ? " bot" : ""),
+        title: `round ${i + 1}: cut ${cuts.map((x) => byLever[x].name.toLowerCase()).join(", ")}, ` +
+          `kept the rest${bot}`}, cuts.map((x) => byLever[x].letter).join(""));
+    }
+    return el("span", {
+      class: `cell ${action === "cut" ? "D" : action === "keep" ? "C" : ""}${seat.by_bot[i] ? " bot" : ""}`,
+      title: `round ${i + 1}: ${action === "cut" ? "cut all" : action === "keep" ? "kept all" : "not reviewed"}${bot}`,
+    }, action === "cut" ? "X" : action === "keep" ? "K" : "–");
+  }
+
   function renderSeats(s) {
     const rows = s.seats.map((seat, k) => el("tr", {},
       el("td", {}, el("span", {class: "status-dot on", style: null, title: seat.key},
         ""), " ", el("strong", {style: null}, seat.firm), ` ${seat.side} · ${seat.contract}`),
       el("td", {}, seat.members.length ? seat.members.map((m, i) => [i ? ", " : "",
         m.captain ? "★" : "", m.name, m.moved ? " ✓" : ""]) : el("em", {class: "muted"}, "bot")),
-      el("td", {}, el("span", {class: "strip"}, seat.actions.map((a, i) => el("span", {
-        class: `cell ${a === "cut" ? "D" : a === "keep" ? "C" : ""}${seat.by_bot[i] ? " bot" : ""}`,
-        title: `round ${i + 1}: ${a || "not reviewed"}${seat.by_bot[i] ? " (bot)" : ""}`,
-      }, a === "cut" ? "X" : a === "keep" ? "K" : "–")))),
+      el("td", {}, el("span", {class: "strip"}, seat.actions.map((a, i) => moveCell(s, seat, a, i)))),
       el("td", {class: "num"}, s.round.open ? (seat.deciding ? `${seat.moved}/${seat.expected}` : "–") : ""),
       el("td", {}, el("span", {class: "legend-swatch", title: "chart colour"},
         el("span", {class: "tag", "data-k": String(k)}, String(k + 1))))));
     replace($("seats"), rows);
+    const key = (side) => ((s.levers || {})[side] || []).map((l) => `${l.letter} ${l.name.toLowerCase()}`).join(", ");
+    $("seats-legend").textContent = "K kept all, X cut all, letters: the levers cut (supplier: " +
+      `${key("supplier")}; distributor: ${key("distributor")}), – not reviewed · dashed outline: ` +
+      "the bot chose · ★ captain · ✓ moved";
     for (const tag of $("seats").querySelectorAll("span.tag[data-k]")) {
       tag.style.background = COLOURS[Number(tag.dataset.k) % COLOURS.length];
       tag.style.color = "#fff";

@@ -242,12 +242,102 @@
 
   // -- the channel game ------------------------------------------------------------------
   const SIDE = {supplier: "supplier", distributor: "distributor"};
+  /** The levers this phone would cut, before Submit: kept per seat and round. */
+  let draft = {key: null, cuts: new Set()};
+  let leverKey = null;
 
   function chooseAction(action) {
     const s = state;
     if (!s || !s.round.open || s.your_move || !s.seat) return;
     if (channel.send({type: "choose", round: s.round.number, seat: s.seat.key, action})) {
       for (const b of document.querySelectorAll("#channel-choices button")) b.disabled = true;
+    }
+  }
+
+  function submitLevers() {
+    const s = state;
+    if (!s || !s.round.open || s.your_move || !s.seat) return;
+    const cuts = s.seat.levers.map((l) => l.lever).filter((l) => draft.cuts.has(l));
+    if (channel.send({type: "choose", round: s.round.number, seat: s.seat.key, cuts})) {
+      for (const b of document.querySelectorAll("#channel-choices button")) b.disabled = true;
+    }
+  }
+
+  function toggleLever(lever, cut) {
+    if (!state || state.your_move) return;
+    if (cut) draft.cuts.add(lever); else draft.cuts.delete(lever);
+    renderLeverState(state);
+  }
+
+  /** "Quality and Fill rate": lever names in a sentence. */
+  function names(levers, all) {
+    const shown = all.filter((l) => levers.includes(l.lever)).map((l) => l.name);
+    if (shown.length <= 1) return shown.join("");
+    return `${shown.slice(0, -1).join(", ")} and ${shown[shown.length - 1]}`;
+  }
+
+  /** What a choice of cuts keeps and cuts, in words. */
+  function cutWords(cuts, all) {
+    if (!cuts.length) return "kept every lever";
+    if (cuts.length === all.length) return "cut every lever";
+    const kept = all.map((l) => l.lever).filter((l) => !cuts.includes(l));
+    return `cut ${names(cuts, all)}; kept ${names(kept, all)}`;
+  }
+
+  function clauseLine(l) {
+    if (l.clauses.length) return `${l.clauses.length > 1 ? "clauses" : "clause"}: ${l.clauses.map(standard).join("; ")}`;
+    if (l.read === "unread") return "no clause measures it: your partner's review does not read it";
+    return "no clauses: the review reads your move (a cut if any lever is cut)";
+  }
+
+  /** One row per lever: its clauses, what cutting it does, a Keep / Cut pair of buttons. */
+  function renderLevers(s) {
+    const seat = s.seat;
+    const key = `${s.round.number}|${seat.key}`;
+    if (draft.key !== key) draft = {key, cuts: new Set()};
+    const shape = key + "|" + seat.levers.map((l) => l.lever + l.consequence).join("|");
+    if (leverKey !== shape) {
+      leverKey = shape;
+      replace($("levers"), seat.levers.map((l) => el("li", {class: "lever"},
+        el("div", {class: "lever-head"}, el("strong", {}, l.name), " ",
+          el("span", {class: "small muted"}, `(${clauseLine(l)})`)),
+        el("p", {class: "small lever-effect"}, l.consequence),
+        el("div", {class: "toggle", role: "group", "aria-label": l.name},
+          el("button", {type: "button", id: `lever-${l.lever}-keep`, class: "C",
+            "aria-pressed": "true", onclick: () => toggleLever(l.lever, false)}, "Keep"),
+          el("button", {type: "button", id: `lever-${l.lever}-cut`, class: "D",
+            "aria-pressed": "false", onclick: () => toggleLever(l.lever, true)}, "Cut")))));
+    }
+    renderLeverState(s);
+  }
+
+  /** The toggles as chosen (the draft, or the move already sent) and whether they can change. */
+  function renderLeverState(s) {
+    const seat = s.seat;
+    const sent = s.your_cuts;
+    const cuts = sent ? new Set(sent) : draft.cuts;
+    const locked = !!s.your_move || s.phase === "paused";
+    for (const l of seat.levers) {
+      for (const [choice, cut] of [["keep", false], ["cut", true]]) {
+        const b = $(`lever-${l.lever}-${choice}`);
+        if (!b) continue;
+        const on = cuts.has(l.lever) === cut;
+        b.setAttribute("aria-pressed", on ? "true" : "false");
+        b.classList.toggle("chosen", on);
+        b.disabled = locked;
+      }
+    }
+    const submit = $("submit-levers");
+    submit.disabled = locked;
+    submit.textContent = sent ? "Sent" : "Submit";
+    const chosen = seat.levers.map((l) => l.lever).filter((x) => cuts.has(x));
+    $("lever-summary").textContent = (sent ? "Sent: you " : "Your choice: ") + cutWords(chosen, seat.levers) + ".";
+    for (const b of [$("choose-keep"), $("choose-cut")]) {
+      const all = b.id === "choose-cut";
+      const mine = !!sent && (all ? sent.length === seat.levers.length : sent.length === 0);
+      b.classList.toggle("chosen", mine);
+      b.disabled = locked;
+      b.setAttribute("aria-pressed", mine ? "true" : "false");
     }
   }
 
@@ -281,7 +371,8 @@
     $("seat-line").textContent = `You play ${seat.firm}, the ${SIDE[seat.side]} of contract ` +
       `${seat.terms.contract}; your partner is ${seat.partner_firm}.`;
     $("team-line").textContent = `Team: ${seat.team.join(", ")} · ` + (s.rule === "captain" ?
-      `the captain (${seat.captain_name}) decides` : "the majority decides (a tie: the captain)");
+      `the captain (${seat.captain_name}) decides` :
+      "the majority decides, lever by lever (a tie: the captain's choice; without it, kept)");
     const select = $("seat-select");
     if (!select.matches(":focus")) {
       replace(select, s.seats.map((x) => el("option", {value: x.key},
@@ -292,25 +383,32 @@
 
     const choices = $("channel-choices");
     choices.hidden = !(r.open && seat.deciding);
-    for (const b of choices.querySelectorAll("button")) {
-      const mine = (b.id === "choose-keep" ? "keep" : "cut") === s.your_move;
-      b.classList.toggle("chosen", mine);
-      b.disabled = !!s.your_move || s.phase === "paused";
-      b.setAttribute("aria-pressed", mine ? "true" : "false");
-    }
+    if (!choices.hidden) renderLevers(s);
     if (s.phase === "lobby") note.textContent = "You are in a team. The game starts when the facilitator opens the first review.";
     else if (r.open && !seat.deciding) note.textContent = "Your contract is not reviewed this round.";
-    else if (r.open && s.your_move) note.textContent = `You chose to ${s.your_move === "keep" ? "keep the clauses" : "cut corners"}. ` +
+    else if (r.open && s.your_move) note.textContent = `You ${cutWords(s.your_cuts || [], seat.levers)}. ` +
       `${seat.team_moved} of ${seat.team.length} in your team moved.`;
     else if (r.open) note.textContent = (seat.counts ? "" : "The captain's move counts; yours is advice. ") +
       "Choose before the time runs out, or the bot moves for your team.";
     else if (s.phase === "over") note.textContent = `The game is over after ${r.played} reviews.`;
     else note.textContent = "The market is running to the next review. Wait for the next round.";
 
+    const result = $("channel-result");
+    const latest = s.history[s.history.length - 1];
+    result.hidden = r.open || !latest;
+    if (latest) {
+      result.textContent = latest.cuts === null ? `Review ${latest.round}: your contract was not reviewed.` :
+        `Review ${latest.round}: your team ${cutWords(latest.cuts, seat.levers)}` +
+        (latest.by_bot ? " (the bot chose: no move in time)." : ".");
+    }
+
     $("brand-head").textContent = seat.side === "supplier" ? "Brand" : "Satisfaction";
+    const letters = Object.fromEntries(seat.levers.map((l) => [l.lever, l.name]));
+    const moveText = (h) => h.cuts === null ? "–" : !h.cuts.length ? "keep" :
+      h.cuts.length === seat.levers.length ? "cut all" : "cut " + h.cuts.map((x) => letters[x]).join(", ");
     const rows = s.history.slice().reverse().map((h) => el("tr", {},
       el("td", {}, String(h.round)),
-      el("td", {}, h.action === null ? "–" : h.action, h.by_bot ? el("span", {class: "tag bot"}, "bot") : null),
+      el("td", {}, moveText(h), h.by_bot ? el("span", {class: "tag bot"}, "bot") : null),
       el("td", {class: "num"}, num(h.profit)),
       el("td", {class: "num"}, percent(h.market_share)),
       el("td", {class: "num"}, num(seat.side === "supplier" ? h.brand_equity : h.satisfaction, 2)),
@@ -358,6 +456,7 @@
   $("choose-D").addEventListener("click", () => choose("D"));
   $("choose-keep").addEventListener("click", () => chooseAction("keep"));
   $("choose-cut").addEventListener("click", () => chooseAction("cut"));
+  $("submit-levers").addEventListener("click", submitLevers);
   $("seat-select").addEventListener("change", (e) => {
     if (channel) channel.send({type: "seat", seat: e.target.value});
   });
