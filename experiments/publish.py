@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -182,6 +183,41 @@ def _shadow(root: Path, quick: bool, workers: int, scratch: Path) -> None:
                 for target, prob_end in SHADOW.items()))
 
 
+WORKSHOP_SHOTS = ("01-facilitator-lobby", "03-participant-round1-chosen", "09-facilitator-reveal",
+                  "whatif-facilitator-dilemma", "channel-phone-levers",
+                  "channel-debrief-facilitator")  # fmt: skip
+"""The end-to-end browser test's screenshots that docs/workshop.md shows."""
+WORKSHOP_FIGURES = {f"docs/figures/workshop/{name}.png": name for name in WORKSHOP_SHOTS}
+
+
+def chromium_available() -> bool:
+    """Whether the browser test can run here (Debian's chromium and the playwright package)."""
+    import importlib.util
+
+    return bool((shutil.which("chromium") or shutil.which("chromium-browser"))
+                and importlib.util.find_spec("playwright"))  # fmt: skip
+
+
+def _workshop_screenshots(root: Path, quick: bool, workers: int, scratch: Path) -> None:
+    """Run the browser test (tests/workshop/test_browser.py) with its screenshots in `scratch`,
+    then copy the ones the docs show, reduced to a 128-colour palette (a tenth of the bytes)."""
+    from PIL import Image
+
+    shots = scratch / "workshop_screenshots"
+    env = {**os.environ, "LINKAGES_SCREENSHOTS": str(shots), "CI": os.environ.get("CI", "1")}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "tests/workshop/test_browser.py"], cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise RuntimeError(f"the browser test failed:\n{done.stdout[-3000:]}{done.stderr[-2000:]}")
+    for target, name in WORKSHOP_FIGURES.items():
+        path = root / target
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with Image.open(shots / f"{name}.png") as image:
+            image.convert("RGB").quantize(colors=128).save(path, optimize=True)
+
+
 def generators() -> dict[str, Generator]:
     """Every generator, by name, in the order `publish` runs them."""
     found = [_experiment(name) for name in EXPERIMENTS]
@@ -191,6 +227,12 @@ def generators() -> dict[str, Generator]:
         "; ".join(f"linkages run {s} --out DIR (DIR/plots/{p} -> {t})"
                   for t, (s, p) in RUN_FIGURES.items()),
         tuple(RUN_FIGURES), _run_figures,
+    ))  # fmt: skip
+    found.append(Generator(
+        "workshop_screenshots",
+        "pytest tests/workshop/test_browser.py with LINKAGES_SCREENSHOTS set (Chromium); "
+        + ", ".join(WORKSHOP_SHOTS) + " -> docs/figures/workshop/",
+        tuple(WORKSHOP_FIGURES), _workshop_screenshots,
     ))  # fmt: skip
     found.append(Generator(
         "workshop_shadow",

@@ -21,7 +21,8 @@ from linkages_sim.workshop.server import ServerConfig
 from linkages_sim.workshop.whatif import WhatIf, WhatIfSize
 from tests.workshop.support import LiveServer
 
-SHOTS = Path(__file__).parent / "screenshots"
+SHOTS = Path(os.environ.get("LINKAGES_SCREENSHOTS") or Path(__file__).parent / "screenshots")
+"""Where screenshots go: test artefacts here, or where `experiments publish` asks (the docs')."""
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CY = "<i>Cy</i>"  # a name that looks like markup must show as text
 
@@ -55,7 +56,7 @@ def browser():
 
 
 def shot(page, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
