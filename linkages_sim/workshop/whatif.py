@@ -25,9 +25,11 @@ penalty. A contract without clauses reads no breach: its penalty changes nothing
 Each side's game is classified by `game.stage.classify`, and each side's threshold is the
 smallest penalty above which cooperating is its best reply whatever the other does (R > T and
 S > P): the payoffs are linear in the penalty, so it is solved, not searched. The same
-arithmetic runs in the facilitator's page (static/facilitator.js) on the record `as_dict`
-sends once. Pure computation, apart from taking `channel.MARKET_LOCK` around every build and
-period: the server runs this in a worker thread while the event loop may simulate too.
+arithmetic runs in the facilitator's page (static/whatif.js) on the record `as_dict`
+sends once, and so does `established`: whether each side's class holds at 95% by the paired
+intervals of its gaps T - R, R - P, P - S (the four profiles share each replication's seeds).
+Pure computation, apart from taking `channel.MARKET_LOCK` around every build and period: the
+server runs this in a worker thread while the event loop may simulate too.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from linkages_sim.analysis.payoff_matrix import (
+    GAPS,
     PARTIES,
     PROFILE_OF,
     PROFILES,
@@ -56,6 +59,7 @@ from linkages_sim.config.editing import edit_scenario
 from linkages_sim.config.schema import Scenario
 from linkages_sim.game.stage import classify
 from linkages_sim.market.model import MarketModel
+from linkages_sim.stats import CONFIDENCE
 from linkages_sim.workshop.channel import MARKET_LOCK
 
 DEFAULT_CUSTOMERS = 5_000
@@ -259,6 +263,30 @@ class WhatIf:
         """Each side's class of game (`classify`) at this horizon and penalty, and the game's."""
         return self.matrix(horizon, penalty).game_class()
 
+    def established(self, horizon: int, penalty: float = 0.0) -> dict[str, dict]:
+        """Per side, whether its class (by the means) is established by paired 95% intervals.
+
+        The gaps T - R, R - P, P - S are paired per replication (the four profiles share each
+        replication's seeds): `PayoffMatrix.differences`, Student-t intervals of the
+        per-replication gaps (`stats.t_interval`). The class is established when every gap's
+        interval lies on one side of zero (strictly); with one replication there is no interval.
+        Each side's dict holds ``class``, ``gaps`` ({"T-R": {mean, ci_low, ci_high}, ...}),
+        ``established``, ``unsettled`` (the gaps whose interval does not) and ``verdict``, the
+        sentence the facilitator's page shows (static/whatif.js builds the same).
+        """
+        m = self.matrix(horizon, penalty)
+        out: dict[str, dict] = {}
+        for party in PARTIES:
+            kind = classify(*m.payoffs(party).values())
+            gaps = m.differences(party)
+            unsettled = [k for k, g in gaps.items() if not (g["ci_low"] > 0 or g["ci_high"] < 0)]
+            out[party] = {
+                "class": kind, "gaps": gaps, "established": not unsettled,
+                "unsettled": unsettled,
+                "verdict": _verdict(kind, gaps, unsettled, self.size.replications),
+            }  # fmt: skip
+        return out
+
     def threshold(self, horizon: int) -> dict[str, float | None]:
         """Per side, the penalty above which cooperating is its best reply (R > T and S > P).
 
@@ -329,6 +357,38 @@ class WhatIf:
         )  # fmt: skip
 
 
+CLASS_WORDS = {
+    "prisoners_dilemma": "prisoner's dilemma", "stag_hunt": "stag hunt", "chicken": "chicken",
+    "harmony": "harmony", "deadlock": "deadlock", "other": "no standard class",
+}  # fmt: skip
+"""The page's words for `classify`'s classes (static/whatif.js ``CLASS_WORDS``)."""
+GAP_NAMES = {f"{a}-{b}": f"{a}\u2212{b}" for a, b in GAPS}
+"""The gaps as the page writes them, with a minus sign."""
+
+
+def whole(x: float) -> str:
+    """A number as the page writes it: rounded half away from zero, thousands, a minus sign."""
+    n = math.floor(abs(x) + 0.5)
+    return ("\u2212" if x < 0 and n else "") + f"{n:,}"
+
+
+def _verdict(kind: str, gaps: dict, unsettled: list[str], replications: int) -> str:
+    """The page's sentence for one side: its class, established or not, and why not."""
+    words = CLASS_WORDS[kind]
+    if replications < 2:
+        return f"{words} by the means \u2014 not established: one replication, no interval"
+    if not unsettled:
+        level = round(CONFIDENCE * 100)
+        return f"{words} \u2014 established (every gap's {level}% interval on one side of zero)"
+    why = "; ".join(
+        f"{GAP_NAMES[k]}'s interval {whole(gaps[k]['ci_low'])} to {whole(gaps[k]['ci_high'])} "
+        + ("straddles" if gaps[k]["ci_low"] < 0 < gaps[k]["ci_high"] else "touches")
+        + " zero"
+        for k in unsettled
+    )
+    return f"{words} by the means \u2014 not established: {why}"
+
+
 def side_summary(matrix: PayoffMatrix) -> dict[str, dict]:
     """Per side: T, R, P, S and the class, as the page shows them (for docs and tests)."""
     return {party: {**(p := matrix.payoffs(party)), "class": classify(*p.values())}
@@ -367,6 +427,7 @@ class WhatIfCache:
 
 
 __all__ = [
+    "CLASS_WORDS",
     "DEFAULT_CUSTOMERS",
     "DEFAULT_HORIZON",
     "DEFAULT_REPLICATIONS",

@@ -287,10 +287,17 @@ def test_the_whatif_panel_shows_the_dilemma_and_a_penalty_dissolving_it(browser)
 
         def shows(horizon: int, penalty: float) -> None:
             classes = whatif.classes(horizon, penalty)
+            sure = whatif.established(horizon, penalty)  # the paired intervals, in Python
             for party in ("supplier", "distributor"):
                 expect(fac.locator(f"#wi-class-{party}")).to_have_text(WORDS[classes[party]])
+                expect(fac.locator(f"#wi-established-{party}")).to_have_text(
+                    sure[party]["verdict"])
+                expect(fac.locator(f"#wi-gaps-{party} .gap.unsettled")).to_have_count(
+                    len(sure[party]["unsettled"]))
 
         assert whatif.classes(13, 0.0)["game"] == "prisoners_dilemma"  # as test_whatif asserts
+        verdicts = {p: v["established"] for p, v in whatif.established(13, 0.0).items()}
+        assert verdicts == {"supplier": True, "distributor": False}, verdicts  # both kinds shown
         expect(fac.locator("#wi-horizon-out")).to_have_text("13 weeks")
         shows(13, 0.0)
         expect(fac.locator("#wi-matrix td.trap")).to_have_attribute("data-profile", "DD")

@@ -9,12 +9,15 @@ and penalty with the same seeds. Then the default contract's quarter, and the se
 from __future__ import annotations
 
 import json
+import math
 
+import numpy as np
 import pytest
 from starlette.testclient import TestClient
 
 from linkages_sim import load_scenario
-from linkages_sim.analysis.payoff_matrix import PARTIES, payoff_matrix, sweep_sla
+from linkages_sim.analysis.payoff_matrix import PARTIES, PROFILES, payoff_matrix, sweep_sla
+from linkages_sim.stats import t_interval
 from linkages_sim.workshop.server import ServerConfig, create_app
 from linkages_sim.workshop.whatif import (
     MAX_PENALTY,
@@ -55,12 +58,19 @@ def test_any_horizon_and_penalty_is_exactly_a_direct_run(scenario):
     assert back.matrix(8, 2_500.0).payoffs("distributor") == eight.payoffs("distributor")
 
 
-def test_a_quarter_of_the_default_contract_is_a_dilemma_a_penalty_dissolves(scenario):
+@pytest.fixture(scope="module")
+def quarter(scenario):
+    """The default contract's what-if at 5,000 customers, 4 replications, 13 weeks, seed 42."""
+    return compute_whatif(scenario, "acme-north", WhatIfSize(5_000, 4, 13))
+
+
+def test_a_quarter_of_the_default_contract_is_a_dilemma_a_penalty_dissolves(quarter):
     # At 5,000 customers and 4 replications the quarter's means are a prisoner's dilemma for
     # both sides at the scenario's seed (42) and at each of seeds 0-9 (checked); the paired
-    # intervals do not establish every gap at this size, so the structure is asserted too.
-    whatif = compute_whatif(scenario, "acme-north", WhatIfSize(5_000, 4, 13))
-    assert whatif.seed == scenario.seed
+    # intervals do not establish every gap at this size (`established`, next test), so the
+    # structure is asserted too.
+    whatif = quarter
+    assert whatif.seed == 42
     classes = whatif.classes(13, 0.0)
     assert classes == {"supplier": "prisoners_dilemma", "distributor": "prisoners_dilemma",
                        "game": "prisoners_dilemma"}  # fmt: skip
@@ -80,6 +90,69 @@ def test_a_quarter_of_the_default_contract_is_a_dilemma_a_penalty_dissolves(scen
         whatif.matrix(14)
     with pytest.raises(ValueError, match="penalty"):
         whatif.matrix(13, -1.0)
+
+
+def test_established_reads_the_paired_intervals_of_each_sides_gaps(quarter):
+    # the quarter at no penalty: the supplier's dilemma holds at 95%, the distributor's only by
+    # its means (measured: its T-R and R-P intervals straddle zero at this size and seed)
+    sure = quarter.established(13, 0.0)
+    matrix = quarter.matrix(13, 0.0)
+    for party in PARTIES:
+        assert sure[party]["class"] == "prisoners_dilemma"
+        assert sure[party]["gaps"] == matrix.differences(party)  # the paired t intervals
+    assert sure["supplier"]["established"] and sure["supplier"]["unsettled"] == []
+    assert sure["supplier"]["verdict"] == (
+        "prisoner's dilemma \u2014 established (every gap's 95% interval on one side of zero)")
+    assert matrix.ordering_established("supplier")["paired_differences"]
+    assert not sure["distributor"]["established"]
+    assert sure["distributor"]["unsettled"] == ["T-R", "R-P"]
+    assert not matrix.ordering_established("distributor")["paired_differences"]
+    gap = sure["distributor"]["gaps"]["R-P"]
+    assert gap["ci_low"] < 0 < gap["ci_high"]
+    assert sure["distributor"]["verdict"].startswith(
+        "prisoner's dilemma by the means \u2014 not established: T\u2212R's interval \u2212")
+    assert "straddles zero; R\u2212P's interval" in sure["distributor"]["verdict"]
+    # at the supplier's threshold its T - R is about zero: harmony or not, nothing is established
+    limit = quarter.threshold(13)["supplier"]
+    near = quarter.established(13, limit)["supplier"]
+    assert not near["established"] and "T-R" in near["unsettled"]
+    # a penalty far above it settles the supplier's harmony
+    far = quarter.established(13, MAX_PENALTY)["supplier"]
+    assert far["class"] == "harmony" and far["established"]
+
+
+def test_established_on_a_made_up_record_and_with_one_replication():
+    def made_up(gaps: dict[str, list[float]]) -> WhatIf:
+        n = len(gaps["CC"])
+        profit = np.zeros((4, n, 2, 2))
+        for i, profile in enumerate(PROFILES):
+            profit[i, :, 1, :] = np.array(gaps[profile])[:, None] * 2  # per week, over 2 weeks
+        return WhatIf("made-up", "c", "s", "d", "S", "D", WhatIfSize(10, n, 2), 1,
+                      list(range(n)), 1, 1, profit, np.zeros((4, n, 2, 2), dtype=np.int64),
+                      0.0)  # fmt: skip
+
+    # each profile's payoff the same for both firms: the supplier's T, R, P, S are DC, CC, DD,
+    # CD (a prisoner's dilemma), the distributor's CD, CC, DD, DC (harmony)
+    tight = made_up({"DC": [30, 31, 29], "CC": [20, 21, 19], "DD": [10, 12, 8],
+                     "CD": [0, 1, -1]}).established(2)  # fmt: skip
+    assert tight["supplier"]["class"] == "prisoners_dilemma" and tight["supplier"]["established"]
+    assert tight["supplier"]["gaps"]["T-R"] == {"mean": 10.0, "ci_low": 10.0, "ci_high": 10.0}
+    assert tight["distributor"]["class"] == "harmony" and tight["distributor"]["established"]
+    loose = made_up({"DC": [30, 31, 29], "CC": [20, 21, 19], "DD": [10, 40, -20],
+                     "CD": [0, 1, -1]}).established(2)["supplier"]  # fmt: skip
+    mean, low, high = t_interval([20 - 10, 21 - 40, 19 + 20])
+    assert loose["gaps"]["R-P"] == {"mean": mean, "ci_low": low, "ci_high": high}
+    assert loose["class"] == "prisoners_dilemma" and not loose["established"]
+    assert loose["unsettled"] == ["R-P", "P-S"]
+    assert loose["verdict"] == (
+        "prisoner's dilemma by the means \u2014 not established: R\u2212P's interval "
+        "\u221262 to 82 straddles zero; P\u2212S's interval \u221262 to 82 straddles zero")
+    assert round(low) == -62 and round(high) == 82  # the same gaps, in another order
+    one = made_up({"DC": [30], "CC": [20], "DD": [10], "CD": [0]}).established(2)["supplier"]
+    assert one["class"] == "prisoners_dilemma" and not one["established"]
+    assert math.isnan(one["gaps"]["T-R"]["ci_low"])
+    assert one["verdict"] == ("prisoner's dilemma by the means \u2014 not established: "
+                              "one replication, no interval")  # fmt: skip
 
 
 def app_of(**config):

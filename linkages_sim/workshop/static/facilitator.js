@@ -399,6 +399,7 @@
     $("wi-horizon-out").textContent = `${H} week${H === 1 ? "" : "s"}`;
     $("wi-penalty-out").textContent = record.clauses ? money(x) : "no clauses";
     const m = WI.matrix(record, H, x);
+    const sure = WI.established(record, H, x);
     const limits = WI.threshold(record, H);
     const both = Object.values(limits);
     const top = both.includes(null) ? null : Math.max(...both);
@@ -449,6 +450,14 @@
       return el("div", {class: "wi-side", id: `wi-side-${party}`},
         el("h3", {}, `${name} (${party})`),
         el("p", {class: `wi-class ${side.class}`, id: `wi-class-${party}`}, WI.CLASS_WORDS[side.class]),
+        el("p", {class: `small wi-verdict ${sure[party].established ? "established" : "unsettled"}`,
+          id: `wi-established-${party}`}, sure[party].verdict),
+        el("p", {class: "small mono wi-gaps", id: `wi-gaps-${party}`}, WI.GAPS.map(([a, b]) => {
+          const g = sure[party].gaps[`${a}-${b}`];
+          const open = sure[party].unsettled.includes(`${a}-${b}`);
+          const range = Number.isFinite(g.ci_low) ? ` [${WI.whole(g.ci_low)}, ${WI.whole(g.ci_high)}]` : "";
+          return el("span", {class: open ? "gap unsettled" : "gap"}, `${a}\u2212${b} ${WI.whole(g.mean)}${range}`);
+        })),
         el("p", {class: "small muted"}, WI.CLASS_MEANING[side.class]),
         el("p", {class: "small mono"}, order.map((k) => `${k} ${money(side[k])}`).join(" > ")),
         el("p", {class: "small", id: `wi-threshold-${party}`}, line,
@@ -458,7 +467,9 @@
           `(reviews every ${record.review_every} weeks).`));
     }));
     $("wi-legend").textContent = "Each firm's profit per week over the horizon (the market's first weeks), mean of the replications " +
-      "(common random numbers: the same draws in the four cells). The penalty is paid to the other side for each clause " +
+      "(common random numbers: the same draws in the four cells). Under each side's class: whether the paired 95% " +
+      "intervals (Student t over the replications) of its gaps T\u2212R, R\u2212P, P\u2212S all lie on one side of zero, " +
+      "then each gap's mean [interval]; a gap in red is not settled, so neither is the class. The penalty is paid to the other side for each clause " +
       "read as breached at a review. Underlined: that firm's best reply to the other's move; outlined: an equilibrium " +
       "(both best replies); red: an equilibrium both would leave together; green: the cell better for both. " +
       "T temptation (cut while the other keeps), R reward (both keep), P punishment (both cut), S sucker's payoff (keep while the other cuts).";

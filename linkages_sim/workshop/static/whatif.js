@@ -5,7 +5,10 @@
    matrix with the arithmetic of analysis.payoff_matrix.sweep_sla: a firm's payoff is its mean
    over the replications of profit / H - x (own breaches - other's breaches) / H. Computed here,
    so the sliders answer at once without asking the server (whatif.py does the same in Python;
-   a test compares the two). No library, no eval. */
+   a test compares the two). Each side's class is a conclusion from means, so established()
+   says whether the paired 95% intervals of its gaps T-R, R-P, P-S (the profiles share each
+   replication's seeds) all lie on one side of zero, as WhatIf.established does. No library,
+   no eval. */
 "use strict";
 
 const LWWhatIf = (() => {
@@ -32,6 +35,31 @@ const LWWhatIf = (() => {
     other: "ties, or an order none of the standard games has",
   };
 
+  const GAPS = [["T", "R"], ["R", "P"], ["P", "S"]];
+  // Student's t, 0.975 quantile, for 1..30 degrees of freedom (scipy.stats.t.ppf); 1.96 above
+  const T975 = [12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004,
+    2.262157, 2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905, 2.109816,
+    2.100922, 2.093024, 2.085963, 2.079614, 2.073873, 2.068658, 2.063899, 2.059539, 2.055529,
+    2.051831, 2.048407, 2.045230, 2.042272];
+
+  /** Mean and two-sided 95% Student-t interval of replications: linkages_sim.stats.t_interval.
+      The bounds are NaN with fewer than two values. */
+  function tInterval(values) {
+    const n = values.length;
+    if (n === 0) return {mean: NaN, ci_low: NaN, ci_high: NaN};
+    const mean = values.reduce((a, b) => a + b, 0) / n;
+    if (n < 2) return {mean, ci_low: NaN, ci_high: NaN};
+    const ss = values.reduce((a, v) => a + (v - mean) ** 2, 0);
+    const half = (n - 1 <= T975.length ? T975[n - 2] : 1.96) * Math.sqrt(ss / (n - 1)) / Math.sqrt(n);
+    return {mean, ci_low: mean - half, ci_high: mean + half};
+  }
+
+  /** A number as the page writes it: whole, thousands separated, a minus sign. */
+  function whole(x) {
+    const n = Math.floor(Math.abs(x) + 0.5);
+    return (x < 0 && n ? "\u2212" : "") + n.toLocaleString("en");
+  }
+
   /** The class of a 2x2 game from one player's payoffs: linkages_sim.game.stage.classify. */
   function classify(T, R, P, S) {
     if (T > R && R > P && P > S) return "prisoners_dilemma";
@@ -55,6 +83,56 @@ const LWWhatIf = (() => {
         d += record.profit[p].distributor[k][t] / H + net;
       }
       out[p] = {supplier: s / n, distributor: d / n};
+    }
+    return out;
+  }
+
+  /** Each replication's payoff per week, per profile and firm (what profits() averages). */
+  function replications(record, H, x) {
+    const t = H - 1;
+    const out = {};
+    for (const p of PROFILES) {
+      out[p] = {supplier: [], distributor: []};
+      for (let k = 0; k < record.replications; k++) {
+        const net = x * (record.breaches[p].supplier[k][t] - record.breaches[p].distributor[k][t]) / H;
+        out[p].supplier.push(record.profit[p].supplier[k][t] / H - net);
+        out[p].distributor.push(record.profit[p].distributor[k][t] / H + net);
+      }
+    }
+    return out;
+  }
+
+  /** Per side at (H, x): its class by the means and whether paired 95% intervals establish it.
+      gaps: T-R, R-P, P-S with {mean, ci_low, ci_high} of the per-replication gaps; established
+      when every interval lies strictly on one side of zero; unsettled: the gaps that do not;
+      verdict: the sentence shown. whatif.WhatIf.established computes the same in Python. */
+  function established(record, H, x) {
+    const byProfile = profits(record, H, x);
+    const runs = replications(record, H, x);
+    const n = record.replications;
+    const out = {};
+    for (const party of PARTIES) {
+      const p = payoffs(byProfile, party);
+      const kind = classify(p.T, p.R, p.P, p.S);
+      const gaps = {}, unsettled = [];
+      for (const [a, b] of GAPS) {
+        const left = runs[PROFILE_OF[party][a]][party], right = runs[PROFILE_OF[party][b]][party];
+        const g = tInterval(left.map((v, k) => v - right[k]));
+        gaps[`${a}-${b}`] = g;
+        if (!(g.ci_low > 0 || g.ci_high < 0)) unsettled.push(`${a}-${b}`);
+      }
+      const words = CLASS_WORDS[kind];
+      let verdict;
+      if (n < 2) verdict = `${words} by the means \u2014 not established: one replication, no interval`;
+      else if (!unsettled.length) verdict = `${words} \u2014 established (every gap's 95% interval on one side of zero)`;
+      else {
+        verdict = `${words} by the means \u2014 not established: ` + unsettled.map((key) => {
+          const g = gaps[key];
+          return `${key.replace("-", "\u2212")}'s interval ${whole(g.ci_low)} to ${whole(g.ci_high)} ` +
+            (g.ci_low < 0 && 0 < g.ci_high ? "straddles" : "touches") + " zero";
+        }).join("; ");
+      }
+      out[party] = {class: kind, gaps, established: n >= 2 && !unsettled.length, unsettled, verdict};
     }
     return out;
   }
@@ -131,6 +209,6 @@ const LWWhatIf = (() => {
     return {profiles: byProfile, sides, best, equilibria, better};
   }
 
-  return {PROFILES, PARTIES, PROFILE_OF, CLASS_WORDS, CLASS_MEANING, classify, profits, payoffs,
-    breaches, threshold, matrix};
+  return {PROFILES, PARTIES, PROFILE_OF, CLASS_WORDS, CLASS_MEANING, GAPS, T975, tInterval, whole,
+    classify, profits, replications, payoffs, breaches, threshold, matrix, established};
 })();
