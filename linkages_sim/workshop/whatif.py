@@ -46,7 +46,6 @@ import numpy as np
 import pandas as pd
 
 from linkages_sim.analysis.payoff_matrix import (
-    GAPS,
     PARTIES,
     PROFILE_OF,
     PROFILES,
@@ -59,7 +58,7 @@ from linkages_sim.config.editing import edit_scenario
 from linkages_sim.config.schema import Scenario
 from linkages_sim.game.stage import classify
 from linkages_sim.market.model import MarketModel
-from linkages_sim.stats import CONFIDENCE
+from linkages_sim.stats import CONFIDENCE, t_interval
 from linkages_sim.workshop.channel import MARKET_LOCK
 
 DEFAULT_CUSTOMERS = 5_000
@@ -268,8 +267,10 @@ class WhatIf:
 
         The gaps T - R, R - P, P - S are paired per replication (the four profiles share each
         replication's seeds): `PayoffMatrix.differences`, Student-t intervals of the
-        per-replication gaps (`stats.t_interval`). The class is established when every gap's
-        interval lies on one side of zero (strictly); with one replication there is no interval.
+        per-replication gaps (`stats.t_interval`). The class is established when each comparison
+        that defines it (`DEFINING`: T > R > P > S for a prisoner's dilemma, R > T and S > P for
+        harmony, ...) holds at 95%: the interval of its paired difference lies above zero; "other"
+        has nothing to establish. With one replication there is no interval.
         Each side's dict holds ``class``, ``gaps`` ({"T-R": {mean, ci_low, ci_high}, ...}),
         ``established``, ``unsettled`` (the gaps whose interval does not) and ``verdict``, the
         sentence the facilitator's page shows (static/whatif.js builds the same).
@@ -279,7 +280,16 @@ class WhatIf:
         for party in PARTIES:
             kind = classify(*m.payoffs(party).values())
             gaps = m.differences(party)
-            unsettled = [k for k, g in gaps.items() if not (g["ci_low"] > 0 or g["ci_high"] < 0)]
+            table, where = m.runs.pivot(index="replication", columns="profile", values=party), (
+                PROFILE_OF[party])  # fmt: skip
+            checks = {}
+            for a, b in DEFINING[kind]:  # the comparisons the class is made of, each a > b
+                mean, low, high = t_interval((table[where[a]] - table[where[b]]).to_numpy())
+                checks[f"{a}-{b}"] = {"mean": mean, "ci_low": low, "ci_high": high}
+            unsettled = [k for k, g in checks.items() if not g["ci_low"] > 0]
+            if kind == "other":
+                unsettled = ["class"]
+            gaps = {**gaps, **{k: g for k, g in checks.items() if k not in gaps}}
             out[party] = {
                 "class": kind, "gaps": gaps, "established": not unsettled,
                 "unsettled": unsettled,
@@ -362,7 +372,16 @@ CLASS_WORDS = {
     "harmony": "harmony", "deadlock": "deadlock", "other": "no standard class",
 }  # fmt: skip
 """The page's words for `classify`'s classes (static/whatif.js ``CLASS_WORDS``)."""
-GAP_NAMES = {f"{a}-{b}": f"{a}\u2212{b}" for a, b in GAPS}
+DEFINING = {
+    "prisoners_dilemma": (("T", "R"), ("R", "P"), ("P", "S")),
+    "stag_hunt": (("R", "T"), ("T", "P"), ("P", "S")),
+    "chicken": (("T", "R"), ("R", "S"), ("S", "P")),
+    "harmony": (("R", "T"), ("S", "P")),
+    "deadlock": (("T", "P"), ("P", "R"), ("R", "S")),
+    "other": (),
+}
+"""The comparisons (a > b) each class of `game.stage.classify` is made of (static/whatif.js
+``DEFINING``); stag hunt's T >= P is checked as T > P."""
 """The gaps as the page writes them, with a minus sign."""
 
 
@@ -377,11 +396,14 @@ def _verdict(kind: str, gaps: dict, unsettled: list[str], replications: int) -> 
     words = CLASS_WORDS[kind]
     if replications < 2:
         return f"{words} by the means \u2014 not established: one replication, no interval"
+    if kind == "other":
+        return f"{words} by the means \u2014 nothing to establish"
     if not unsettled:
         level = round(CONFIDENCE * 100)
-        return f"{words} \u2014 established (every gap's {level}% interval on one side of zero)"
+        return f"{words} \u2014 established (each comparison that defines it holds at {level}%)"
     why = "; ".join(
-        f"{GAP_NAMES[k]}'s interval {whole(gaps[k]['ci_low'])} to {whole(gaps[k]['ci_high'])} "
+        f"{k.replace('-', chr(0x2212))}'s interval {whole(gaps[k]['ci_low'])} to "
+        f"{whole(gaps[k]['ci_high'])} "
         + ("straddles" if gaps[k]["ci_low"] < 0 < gaps[k]["ci_high"] else "touches")
         + " zero"
         for k in unsettled

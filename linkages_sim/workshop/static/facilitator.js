@@ -452,7 +452,9 @@
         el("p", {class: `wi-class ${side.class}`, id: `wi-class-${party}`}, WI.CLASS_WORDS[side.class]),
         el("p", {class: `small wi-verdict ${sure[party].established ? "established" : "unsettled"}`,
           id: `wi-established-${party}`}, sure[party].verdict),
-        el("p", {class: "small mono wi-gaps", id: `wi-gaps-${party}`}, WI.GAPS.map(([a, b]) => {
+        // the comparisons the class is made of (the three gaps for a side with no standard class)
+        el("p", {class: "small mono wi-gaps", id: `wi-gaps-${party}`},
+          (WI.DEFINING[side.class].length ? WI.DEFINING[side.class] : WI.GAPS).map(([a, b]) => {
           const g = sure[party].gaps[`${a}-${b}`];
           const open = sure[party].unsettled.includes(`${a}-${b}`);
           const range = Number.isFinite(g.ci_low) ? ` [${WI.whole(g.ci_low)}, ${WI.whole(g.ci_high)}]` : "";

@@ -36,6 +36,15 @@ const LWWhatIf = (() => {
   };
 
   const GAPS = [["T", "R"], ["R", "P"], ["P", "S"]];
+  /** The comparisons (a > b) each class is made of (whatif.DEFINING in Python). */
+  const DEFINING = {
+    prisoners_dilemma: [["T", "R"], ["R", "P"], ["P", "S"]],
+    stag_hunt: [["R", "T"], ["T", "P"], ["P", "S"]],
+    chicken: [["T", "R"], ["R", "S"], ["S", "P"]],
+    harmony: [["R", "T"], ["S", "P"]],
+    deadlock: [["T", "P"], ["P", "R"], ["R", "S"]],
+    other: [],
+  };
   // Student's t, 0.975 quantile, for 1..30 degrees of freedom (scipy.stats.t.ppf); 1.96 above
   const T975 = [12.706205, 4.302653, 3.182446, 2.776445, 2.570582, 2.446912, 2.364624, 2.306004,
     2.262157, 2.228139, 2.200985, 2.178813, 2.160369, 2.144787, 2.131450, 2.119905, 2.109816,
@@ -103,8 +112,9 @@ const LWWhatIf = (() => {
   }
 
   /** Per side at (H, x): its class by the means and whether paired 95% intervals establish it.
-      gaps: T-R, R-P, P-S with {mean, ci_low, ci_high} of the per-replication gaps; established
-      when every interval lies strictly on one side of zero; unsettled: the gaps that do not;
+      gaps: T-R, R-P, P-S (and any other comparison the class is made of) with {mean, ci_low,
+      ci_high} of the per-replication differences; established when each comparison that defines
+      the class (DEFINING) lies above zero at 95%; unsettled: those that do not;
       verdict: the sentence shown. whatif.WhatIf.established computes the same in Python. */
   function established(record, H, x) {
     const byProfile = profits(record, H, x);
@@ -115,16 +125,22 @@ const LWWhatIf = (() => {
       const p = payoffs(byProfile, party);
       const kind = classify(p.T, p.R, p.P, p.S);
       const gaps = {}, unsettled = [];
-      for (const [a, b] of GAPS) {
+      const paired = (a, b) => {
         const left = runs[PROFILE_OF[party][a]][party], right = runs[PROFILE_OF[party][b]][party];
-        const g = tInterval(left.map((v, k) => v - right[k]));
-        gaps[`${a}-${b}`] = g;
-        if (!(g.ci_low > 0 || g.ci_high < 0)) unsettled.push(`${a}-${b}`);
+        return tInterval(left.map((v, k) => v - right[k]));
+      };
+      for (const [a, b] of GAPS) gaps[`${a}-${b}`] = paired(a, b);
+      for (const [a, b] of DEFINING[kind]) {  // the class's own comparisons, each a > b
+        const key = `${a}-${b}`;
+        if (!(key in gaps)) gaps[key] = paired(a, b);
+        if (!(gaps[key].ci_low > 0)) unsettled.push(key);
       }
+      if (kind === "other") unsettled.push("class");
       const words = CLASS_WORDS[kind];
       let verdict;
       if (n < 2) verdict = `${words} by the means \u2014 not established: one replication, no interval`;
-      else if (!unsettled.length) verdict = `${words} \u2014 established (every gap's 95% interval on one side of zero)`;
+      else if (kind === "other") verdict = `${words} by the means \u2014 nothing to establish`;
+      else if (!unsettled.length) verdict = `${words} \u2014 established (each comparison that defines it holds at 95%)`;
       else {
         verdict = `${words} by the means \u2014 not established: ` + unsettled.map((key) => {
           const g = gaps[key];
@@ -209,6 +225,6 @@ const LWWhatIf = (() => {
     return {profiles: byProfile, sides, best, equilibria, better};
   }
 
-  return {PROFILES, PARTIES, PROFILE_OF, CLASS_WORDS, CLASS_MEANING, GAPS, T975, tInterval, whole,
+  return {PROFILES, PARTIES, PROFILE_OF, CLASS_WORDS, CLASS_MEANING, GAPS, DEFINING, T975, tInterval, whole,
     classify, profits, replications, payoffs, breaches, threshold, matrix, established};
 })();
