@@ -53,6 +53,29 @@ LEVERS = {"supplier": ("quality", "fill_rate", "new_products"),
 workshop seat may cut some: quality (with the defection's cost saving), the fill rate, new
 product development; the discount, service and training spend, data sharing."""
 
+SERVICE_METRICS = ("service_level", "staff_training", "greeting_time_s", "standards_met")
+
+
+def lever_of(metric: str) -> str:
+    """The lever a clause's metric answers to: what a party cuts to move it (docs/model.md §3.2).
+
+    Quality, fill rate and the weeks since the last new product follow the supplier's levers of
+    the same name; the price deviation the distributor's discount; service, training, greeting
+    time, the standards met and the six service dimensions its service and training spend;
+    data sharing its data.
+    """
+    if metric in ("quality", "fill_rate"):
+        return metric
+    if metric == "new_product_within":
+        return "new_products"
+    if metric == "price_deviation":
+        return "price"
+    if metric == "data_shared":
+        return "data"
+    if metric in SERVICE_METRICS or metric.startswith("service_"):
+        return "service"
+    raise ValueError(f"no lever moves the clause metric '{metric}'")
+
 
 class External(Strategy):
     """A contract party whose next move is set from outside, else its fallback strategy plays.

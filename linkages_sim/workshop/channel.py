@@ -42,7 +42,13 @@ from linkages_sim.config.schema import CLAUSE_METRICS, Clause, Scenario, Trust
 from linkages_sim.game.players import parse_player
 from linkages_sim.game.strategies import C, D, update_trust
 from linkages_sim.market.model import MarketModel
-from linkages_sim.market.relationships import LEVERS, External, Relationship, contract_strategy
+from linkages_sim.market.relationships import (
+    LEVERS,
+    External,
+    Relationship,
+    contract_strategy,
+    lever_of,
+)
 from linkages_sim.workshop.classic import MOVES, GameRuleError
 
 SIDES = ("supplier", "distributor")
@@ -59,30 +65,8 @@ LEVER_NAMES = {
 LEVER_LETTERS = {"quality": "Q", "fill_rate": "F", "new_products": "N", "price": "P",
                  "service": "S", "data": "D"}  # fmt: skip
 """One letter per lever, for the projector's strips and the debrief (a side's letters differ)."""
-SERVICE_METRICS = ("service_level", "staff_training", "greeting_time_s", "standards_met")
 Cuts = frozenset[str]
 """A move lever by lever: the levers cut (of the seat's side's `LEVERS`); empty keeps all."""
-
-
-def lever_of(metric: str) -> str:
-    """The lever a clause's metric answers to: what a party cuts to move it (docs/model.md §3.2).
-
-    Quality, fill rate and the weeks since the last new product follow the supplier's levers of
-    the same name; the price deviation the distributor's discount; service, training, greeting
-    time, the standards met and the six service dimensions its service and training spend;
-    data sharing its data.
-    """
-    if metric in ("quality", "fill_rate"):
-        return metric
-    if metric == "new_product_within":
-        return "new_products"
-    if metric == "price_deviation":
-        return "price"
-    if metric == "data_shared":
-        return "data"
-    if metric in SERVICE_METRICS or metric.startswith("service_"):
-        return "service"
-    raise ValueError(f"no lever moves the clause metric '{metric}'")
 DEFAULT_CUSTOMERS = 20_000
 """Simulated customers: a round of four weekly periods takes about 0.03 s at this size."""
 MAX_CHANNEL_ROUNDS = 52
